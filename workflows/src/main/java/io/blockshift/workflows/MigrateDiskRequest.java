@@ -1,0 +1,85 @@
+package io.blockshift.workflows;
+
+import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The single argument of {@code MigrateDisk}: a plain JSON object, so the Temporal CLI can start a
+ * migration with {@code --input '{"domain": "vm1", "disk": "vda", "target": "/new/vm1-vda.img"}'}.
+ * Fields left out take the defaults below; fields blockshift does not know are an error.
+ */
+public class MigrateDiskRequest {
+
+    /** The domain's name or UUID. */
+    public String domain;
+    /** The disk's target dev ({@code vda}) or its current source path. */
+    public String disk;
+    /** Absolute path of the new base image B; the overlays sit beside it. */
+    public String target;
+    /** Which cloner copies the base image: {@code auto}, {@code plain}, {@code sparse}, {@code reflink}, ... */
+    public String cloner = "auto";
+    /** The libvirt connection URI of the host that runs the domain. */
+    public String connectUri = "qemu:///system";
+    /** Limit for the copy and the block jobs in MiB/s; 0 for none. */
+    public long bandwidthMiBps = 0;
+    /** Keep the old base image A instead of deleting it at the end. */
+    public boolean keepSource = false;
+
+    @JsonIgnore
+    private final List<String> unknownFields = new ArrayList<>();
+
+    public MigrateDiskRequest() {
+    }
+
+    public MigrateDiskRequest(String domain, String disk, String target) {
+        this.domain = domain;
+        this.disk = disk;
+        this.target = target;
+    }
+
+    @JsonAnySetter
+    void unknownField(String name, Object value) {
+        unknownFields.add(name);
+    }
+
+    /**
+     * What is wrong with this request as written, before anything is looked up: unknown or
+     * missing fields, a negative bandwidth. Empty when nothing is.
+     */
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        if (!unknownFields.isEmpty()) {
+            problems.add("unknown field(s) " + unknownFields + "; known fields are domain, disk, target, cloner, connectUri, bandwidthMiBps, keepSource");
+        }
+        if (blank(domain)) {
+            problems.add("'domain' is missing: give the domain's name or UUID");
+        }
+        if (blank(disk)) {
+            problems.add("'disk' is missing: give the disk's target dev (vda) or its source path");
+        }
+        if (blank(target)) {
+            problems.add("'target' is missing: give the absolute path of the new base image");
+        }
+        if (blank(cloner)) {
+            problems.add("'cloner' is empty: leave it out for auto, or name one (plain, sparse, reflink)");
+        }
+        if (blank(connectUri)) {
+            problems.add("'connectUri' is empty: leave it out for qemu:///system");
+        }
+        if (bandwidthMiBps < 0) {
+            problems.add("'bandwidthMiBps' is " + bandwidthMiBps + ": give 0 for no limit or a positive MiB/s");
+        }
+        return problems;
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    @Override
+    public String toString() {
+        return "MigrateDisk " + domain + "/" + disk + " -> " + target;
+    }
+}

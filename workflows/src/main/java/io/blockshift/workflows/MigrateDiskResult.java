@@ -1,0 +1,43 @@
+package io.blockshift.workflows;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The result of {@code MigrateDisk}: a plain JSON object.
+ *
+ * @param domain the domain's name
+ * @param disk the disk's target dev
+ * @param source A, the old base image
+ * @param target B, the new base image the guest now runs on
+ * @param cloner the cloner that copied A to B
+ * @param clonerReason why that cloner
+ * @param bytesCopied bytes the cloner copied
+ * @param checksumAlgorithm the hash that verified the copy, or null
+ * @param checksum A's and B's checksum (equal), or null
+ * @param sourceKept whether A was kept
+ * @param stepMillis how long each step took, in order
+ * @param cancelIgnored a cancel that came after the point of no return, when the migration rolled forward
+ */
+public record MigrateDiskResult(
+        String domain,
+        String disk,
+        String source,
+        String target,
+        String cloner,
+        String clonerReason,
+        long bytesCopied,
+        String checksumAlgorithm,
+        String checksum,
+        boolean sourceKept,
+        LinkedHashMap<String, Long> stepMillis,
+        boolean cancelIgnored) {
+
+    public long totalMillis() {
+        return stepMillis.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    public Map<String, Long> steps() {
+        return stepMillis;
+    }
+}

@@ -1,0 +1,247 @@
+package io.blockshift.workflows;
+
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TemporalFailure;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Functions;
+import io.temporal.workflow.Saga;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import org.slf4j.Logger;
+
+/**
+ * The procedure, one method per step, each compensation added just before its step. Until the
+ * guest is pivoted onto B' a failure or cancel rolls back (the guest ends on A alone, nothing new
+ * left on disk); from then on the migration rolls forward, even through a cancel.
+ */
+public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
+
+    private static final Logger log = Workflow.getLogger(MigrateDiskWorkflowImpl.class);
+
+    /** Every activity lets its cleanup finish before the workflow moves on after a cancel. */
+    private static final ActivityCancellationType WAIT = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
+
+    /** Checks and single libvirt calls: seconds. */
+    private static final ActivityOptions QUICK = ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofMinutes(2))
+            .setCancellationType(WAIT)
+            .setRetryOptions(retries(5, Duration.ofSeconds(30)))
+            .build();
+
+    /** The copy and the block jobs: as long as they take, as long as they heartbeat. */
+    private static final ActivityOptions LONG = ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofDays(7))
+            .setHeartbeatTimeout(Duration.ofSeconds(10))
+            .setCancellationType(WAIT)
+            .setRetryOptions(retries(5, Duration.ofMinutes(1)))
+            .build();
+
+    /** Past the point of no return, and undoing: try hard, the guest's chain depends on it. */
+    private static final ActivityOptions PERSISTENT = ActivityOptions.newBuilder()
+            .setStartToCloseTimeout(Duration.ofHours(24))
+            .setHeartbeatTimeout(Duration.ofSeconds(10))
+            .setCancellationType(WAIT)
+            .setRetryOptions(retries(20, Duration.ofMinutes(1)))
+            .build();
+
+    private final MigrationActivities quick = Workflow.newActivityStub(MigrationActivities.class, QUICK);
+    private final MigrationActivities copying = Workflow.newActivityStub(MigrationActivities.class, LONG);
+    private final MigrationActivities persistent = Workflow.newActivityStub(MigrationActivities.class, PERSISTENT);
+
+    private final LinkedHashMap<String, Long> stepMillis = new LinkedHashMap<>();
+    private final List<String> stepsDone = new ArrayList<>();
+    private String phase = "starting";
+    private MigrationPlan plan;
+    private CloneReport clone;
+
+    @Override
+    public MigrateDiskResult migrate(MigrateDiskRequest request) {
+        refuseMalformed(request);
+        plan = preflight(request);
+
+        Saga saga = new Saga(new Saga.Options.Builder().build());
+        try {
+            snapshot(saga);
+            cloneBase(saga);
+            createOverlay(saga);
+            mirrorToOverlay(saga);
+        } catch (ActivityFailure | CanceledFailure failure) {
+            if (!pivotedOntoOverlay()) {
+                throw rollBack(saga, failure);
+            }
+            log.warn("{} failed after the guest moved onto {}; rolling forward", phase, plan.overlay());
+        }
+
+        // Past the point of no return: a cancel no longer stops the migration.
+        Workflow.newDetachedCancellationScope(() -> {
+            commitOverlay();
+            cleanup();
+        }).run();
+        phase = "done";
+        return result();
+    }
+
+    @Override
+    public MigrationStatus status() {
+        return new MigrationStatus(phase, List.copyOf(stepsDone), plan);
+    }
+
+    private void refuseMalformed(MigrateDiskRequest request) {
+        List<String> problems = request.problems();
+        if (!problems.isEmpty()) {
+            phase = "refused";
+            throw ApplicationFailure.newNonRetryableFailure(
+                    "refused: " + String.join("; ", problems) + ". Nothing was changed.", "Refused");
+        }
+    }
+
+    private MigrationPlan preflight(MigrateDiskRequest request) {
+        try {
+            return step("preflight", () -> quick.preflight(request));
+        } catch (ActivityFailure failure) {
+            phase = "refused";
+            throw ApplicationFailure.newNonRetryableFailureWithCause(
+                    messageOf(failure) + " Nothing was changed.", "Refused", failure);
+        }
+    }
+
+    /** Step 1: A &lt;- A'; the guest writes to A' from now on. */
+    private void snapshot(Saga saga) {
+        saga.addCompensation(persistent::revertSnapshot, plan);
+        step("snapshot", () -> quick.snapshot(plan));
+    }
+
+    /** Step 2: A to B; A no longer changes, so this takes as long as it takes. */
+    private void cloneBase(Saga saga) {
+        saga.addCompensation(persistent::deleteBase, plan);
+        clone = step("clone", () -> copying.cloneBase(plan));
+    }
+
+    /** Step 3: an empty B' over B. */
+    private void createOverlay(Saga saga) {
+        saga.addCompensation(persistent::deleteOverlay, plan);
+        step("overlay", () -> quick.createOverlay(plan));
+    }
+
+    /** Step 4: what the guest wrote to A' is mirrored into B', then the guest pivots onto B'. */
+    private void mirrorToOverlay(Saga saga) {
+        saga.addCompensation(persistent::abortMirror, plan);
+        step("mirror", () -> copying.mirrorToOverlay(plan));
+    }
+
+    /** Step 5: B' is committed into B, then the guest pivots onto B alone. */
+    private void commitOverlay() {
+        try {
+            step("commit", () -> persistent.commitOverlay(plan));
+        } catch (ActivityFailure failure) {
+            phase = "failed";
+            throw ApplicationFailure.newNonRetryableFailureWithCause(
+                    "the guest runs on " + plan.overlay() + " backed by " + plan.target()
+                            + " (a consistent chain on the new storage), but committing the overlay into "
+                            + plan.target() + " did not finish: " + messageOf(failure)
+                            + ". Nothing is lost; finish by hand with: virsh blockcommit " + plan.domainName()
+                            + " " + plan.diskTarget() + " --active --shallow --pivot --wait",
+                    "CommitIncomplete", failure);
+        }
+    }
+
+    /** Step 6: A (unless kept), A', B' and stale snapshot metadata go. */
+    private void cleanup() {
+        step("cleanup", () -> persistent.cleanup(plan));
+    }
+
+    /** Whether the guest already runs on B' (or B): then only rolling forward is safe. */
+    private boolean pivotedOntoOverlay() {
+        Layer layer = detached(() -> persistent.activeLayer(plan));
+        return layer == Layer.OVERLAY || layer == Layer.TARGET;
+    }
+
+    private TemporalFailure rollBack(Saga saga, TemporalFailure failure) {
+        String failedStep = phase;
+        phase = "rolling back";
+        try {
+            Workflow.newDetachedCancellationScope(saga::compensate).run();
+        } catch (RuntimeException compensationFailure) {
+            phase = "failed";
+            return ApplicationFailure.newNonRetryableFailureWithCause(
+                    "step " + failedStep + " failed (" + messageOf(failure) + ") and rolling back did not finish: "
+                            + messageOf(compensationFailure) + ". Check the disk " + plan.diskTarget() + " of "
+                            + plan.domainName() + " with: virsh domblklist " + plan.domainName() + " --details",
+                    "RollbackIncomplete", compensationFailure);
+        }
+        stepsDone.add("rollback");
+        if (failure instanceof CanceledFailure || failure.getCause() instanceof CanceledFailure) {
+            phase = "canceled";
+            log.info("canceled during {}; rolled back: the guest runs on {} alone", failedStep, plan.source());
+            return failure;
+        }
+        phase = "failed";
+        return ApplicationFailure.newNonRetryableFailureWithCause(
+                "step " + failedStep + " failed: " + messageOf(failure) + ". Rolled back: the guest runs on "
+                        + plan.source() + " alone and nothing new is left on disk.",
+                "RolledBack", failure);
+    }
+
+    private MigrateDiskResult result() {
+        boolean verified = clone != null && clone.sourceChecksum() != null
+                && clone.sourceChecksum().equals(clone.targetChecksum());
+        return new MigrateDiskResult(
+                plan.domainName(), plan.diskTarget(), plan.source(), plan.target(),
+                plan.cloner(), plan.clonerReason(),
+                clone == null ? 0 : clone.bytesCopied(),
+                verified ? clone.checksumAlgorithm() : null,
+                verified ? clone.sourceChecksum() : null,
+                plan.keepSource(), stepMillis,
+                CancellationScope.current().isCancelRequested());
+    }
+
+    /** Runs one step, recording its phase, duration and completion. */
+    private <T> T step(String name, Functions.Func<T> body) {
+        phase = name;
+        long start = Workflow.currentTimeMillis();
+        T result = body.apply();
+        stepMillis.put(name, Workflow.currentTimeMillis() - start);
+        stepsDone.add(name);
+        return result;
+    }
+
+    private void step(String name, Functions.Proc body) {
+        step(name, () -> {
+            body.apply();
+            return null;
+        });
+    }
+
+    private static <T> T detached(Functions.Func<T> body) {
+        List<T> holder = new ArrayList<>(1);
+        Workflow.newDetachedCancellationScope(() -> holder.add(body.apply())).run();
+        return holder.get(0);
+    }
+
+    /** The innermost message: what the activity said, not Temporal's wrapping. */
+    static String messageOf(Throwable failure) {
+        Throwable t = failure;
+        while (t.getCause() != null && (t instanceof ActivityFailure || t.getCause() instanceof ApplicationFailure)) {
+            t = t.getCause();
+        }
+        String message = t instanceof ApplicationFailure app ? app.getOriginalMessage() : t.getMessage();
+        return message == null ? t.getClass().getSimpleName() : message;
+    }
+
+    private static RetryOptions retries(int attempts, Duration maxInterval) {
+        return RetryOptions.newBuilder()
+                .setInitialInterval(Duration.ofSeconds(1))
+                .setBackoffCoefficient(2)
+                .setMaximumInterval(maxInterval)
+                .setMaximumAttempts(attempts)
+                .build();
+    }
+}
