@@ -10,4 +10,8 @@ package io.blockshift.workflows;
  * @param resumed whether an earlier attempt had already started the job
  */
 public record BlockJobReport(String job, long bytes, long millisToReady, int pivotAttempts, boolean resumed) {
+
+    public BlockJobReport resumed(boolean resumed) {
+        return new BlockJobReport(job, bytes, millisToReady, pivotAttempts, resumed);
+    }
 }

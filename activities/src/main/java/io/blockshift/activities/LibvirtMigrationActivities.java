@@ -1,0 +1,511 @@
+package io.blockshift.activities;
+
+import io.blockshift.activities.files.QemuImg;
+import io.blockshift.activities.files.StorageRoots;
+import io.blockshift.activities.libvirt.BlockJob;
+import io.blockshift.activities.libvirt.BlockJobFailedException;
+import io.blockshift.activities.libvirt.Disk;
+import io.blockshift.activities.libvirt.Guest;
+import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.cloners.CloneException;
+import io.blockshift.cloners.CloneRequest;
+import io.blockshift.cloners.CloneResult;
+import io.blockshift.cloners.Cloner;
+import io.blockshift.cloners.Cloners;
+import io.blockshift.workflows.BlockJobReport;
+import io.blockshift.workflows.CleanupReport;
+import io.blockshift.workflows.CloneReport;
+import io.blockshift.workflows.Layer;
+import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.MigrationActivities;
+import io.blockshift.workflows.MigrationPlan;
+import io.blockshift.workflows.StepProgress;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.ActivityCompletionException;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.libvirt.Error.ErrorNumber;
+import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The steps of {@code MigrateDisk} against libvirt and the files on this host. Each looks at what
+ * is already done before it acts, so a retry after a crash picks up where the last attempt was.
+ */
+public final class LibvirtMigrationActivities implements MigrationActivities {
+
+    private static final Logger log = LoggerFactory.getLogger(LibvirtMigrationActivities.class);
+    private static final Duration XML_UPDATE = Duration.ofSeconds(10);
+    private static final String TOP_SUFFIX = ".blockshift-top.qcow2";
+    private static final String OVERLAY_SUFFIX = ".blockshift-overlay.qcow2";
+    private static final String PARTIAL_SUFFIX = ".blockshift-partial";
+
+    private final LibvirtConnections libvirt;
+    private final StorageRoots roots;
+    private final Cloners cloners;
+
+    public LibvirtMigrationActivities(LibvirtConnections libvirt, StorageRoots roots, Cloners cloners) {
+        this.libvirt = libvirt;
+        this.roots = roots;
+        this.cloners = cloners;
+    }
+
+    // ---------------------------------------------------------------- preflight
+
+    @Override
+    public MigrationPlan preflight(MigrateDiskRequest request) {
+        return call(() -> {
+            Path target = Path.of(request.target);
+            if (!target.isAbsolute()) {
+                throw refuse("target '" + request.target + "' is a relative path: give an absolute path such as "
+                        + roots.roots().get(0).resolve(target.getFileName()));
+            }
+            target = target.normalize();
+            Guest guest = lookUp(request.connectUri, request.domain);
+            if (!guest.isRunning()) {
+                throw refuse("domain " + guest.name() + " is not running: blockshift moves the disks of running VMs; "
+                        + "start it with 'virsh start " + guest.name() + "', or copy a stopped VM's file and edit its XML");
+            }
+            List<Disk> disks = guest.liveDisks();
+            Disk disk = Disk.find(disks, request.disk).orElseThrow(() -> refuse("domain " + guest.name()
+                    + " has no disk '" + request.disk + "'; its disks are "
+                    + disks.stream().map(d -> d.target() + " (" + d.source() + ")").collect(Collectors.joining(", "))));
+            String what = "disk " + disk.target() + " of " + guest.name();
+            if (!"disk".equals(disk.device())) {
+                throw refuse(what + " is a " + disk.device() + ", not a disk: blockshift moves disks only");
+            }
+            if (!disk.isFile() || disk.source() == null) {
+                throw refuse(what + " is a " + disk.type() + " disk (" + disk.source()
+                        + "): blockshift moves file-backed disks only; move block and network disks with your storage's tools");
+            }
+            if (disk.hasBackingFile()) {
+                throw refuse(what + " has a backing chain (" + disk.source() + " <- " + disk.backingFile()
+                        + "): blockshift moves single-image disks; flatten it first with 'virsh blockpull "
+                        + guest.name() + " " + disk.target() + " --wait'");
+            }
+            if (disk.hasMirror() || guest.blockJob(disk.target()).isPresent()) {
+                throw refuse(what + " already has a block job running; wait for it to finish or end it with 'virsh blockjob "
+                        + guest.name() + " " + disk.target() + " --abort'");
+            }
+            Path source = Path.of(disk.source());
+            checkTarget(target, source);
+            QemuImg.Info info = QemuImg.info(source);
+            checkSpace(target, info.actualSize());
+            Cloners.Choice choice;
+            try {
+                choice = cloners.choose(request.cloner, source, target.getParent());
+            } catch (IllegalArgumentException e) {
+                throw refuse(e.getMessage());
+            }
+            MigrationPlan plan = new MigrationPlan(
+                    request.connectUri, guest.name(), guest.uuid(), guest.isPersistent(), disk.target(),
+                    source.toString(), disk.format() == null ? info.format() : disk.format(),
+                    Files.size(source), info.actualSize(),
+                    sibling(target, TOP_SUFFIX).toString(), target.toString(),
+                    sibling(target, PARTIAL_SUFFIX).toString(), sibling(target, OVERLAY_SUFFIX).toString(),
+                    choice.cloner().name(), choice.reason(),
+                    request.bandwidthMiBps << 20, request.keepSource);
+            log.info("preflight passed: {} {} -> {} with cloner {} ({})", guest.name(), disk.target(), target,
+                    plan.cloner(), plan.clonerReason());
+            return plan;
+        });
+    }
+
+    private Guest lookUp(String uri, String nameOrUuid) throws LibvirtException {
+        try {
+            return libvirt.guest(uri, nameOrUuid);
+        } catch (LibvirtException e) {
+            if (Guest.isError(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+                throw refuse("no domain named '" + nameOrUuid + "' on " + uri
+                        + "; 'virsh -c " + uri + " list --all' lists the domains there");
+            }
+            throw e;
+        }
+    }
+
+    private void checkTarget(Path target, Path source) throws IOException {
+        Path directory = target.getParent();
+        if (directory == null || !Files.isDirectory(directory)) {
+            throw refuse("the target's directory " + directory + " does not exist; create it first (mkdir -p "
+                    + directory + ")");
+        }
+        if (!roots.contains(target)) {
+            throw refuse("target " + target + " (" + directory.toRealPath().resolve(target.getFileName())
+                    + " once links are resolved) is outside this worker's storage roots (" + roots
+                    + "); choose a target inside them or start the worker with --storage-root "
+                    + directory.toRealPath());
+        }
+        Path realTarget = directory.toRealPath().resolve(target.getFileName());
+        if (target.equals(source) || (Files.exists(source) && realTarget.equals(source.toRealPath()))) {
+            throw refuse("target " + target + " is the disk's current source: choose a path on the new storage");
+        }
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw refuse("target " + target + " already exists; blockshift never overwrites a file: choose another "
+                    + "name or remove it first");
+        }
+        for (String suffix : List.of(TOP_SUFFIX, OVERLAY_SUFFIX, PARTIAL_SUFFIX)) {
+            Path leftover = sibling(target, suffix);
+            if (Files.exists(leftover, LinkOption.NOFOLLOW_LINKS)) {
+                throw refuse(leftover + " already exists (left by an earlier migration to " + target
+                        + "?); make sure no VM uses it ('virsh domblklist'), remove it, and start again");
+            }
+        }
+    }
+
+    private static void checkSpace(Path target, long needed) throws IOException {
+        long usable = Files.getFileStore(target.getParent()).getUsableSpace();
+        if (usable < needed) {
+            throw refuse("the target's filesystem has " + mib(usable) + " MiB free but the disk allocates " + mib(needed)
+                    + " MiB; free space on " + target.getParent() + " or choose another target");
+        }
+    }
+
+    // ---------------------------------------------------------------- step 1
+
+    @Override
+    public void snapshot(MigrationPlan plan) {
+        call(() -> {
+            Guest guest = guest(plan);
+            Layer layer = layerOf(guest, plan);
+            if (layer == Layer.TOP) {
+                log.info("snapshot: {} already runs on {}", plan.diskTarget(), plan.top());
+                return null;
+            }
+            requireLayer(layer, Layer.SOURCE, plan, "take the snapshot");
+            // Only an earlier attempt of ours can have made it (preflight refused it): it holds no guest data.
+            Files.deleteIfExists(Path.of(plan.top()));
+            guest.snapshot(plan.diskTarget(), Path.of(plan.top()));
+            log.info("snapshot: {} of {} now writes to {} over {}", plan.diskTarget(), plan.domainName(), plan.top(),
+                    plan.source());
+            return null;
+        });
+    }
+
+    @Override
+    public void revertSnapshot(MigrationPlan plan) {
+        call(() -> {
+            Guest guest = guest(plan);
+            Layer layer = layerOf(guest, plan);
+            if (layer == Layer.TOP) {
+                guest.abortJob(plan.diskTarget());
+                guest.commitActive(plan.diskTarget(), 0);
+                awaitReadyAndPivot(guest, plan, "revert", plan.source());
+                log.info("revert: committed {} back into {}; the guest runs on {} alone", plan.top(), plan.source(),
+                        plan.source());
+            } else {
+                requireLayer(layer, Layer.SOURCE, plan, "revert the snapshot");
+            }
+            deleteUnused(guest, Path.of(plan.top()));
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- step 2
+
+    @Override
+    public CloneReport cloneBase(MigrationPlan plan) {
+        return call(() -> {
+            ActivityExecutionContext context = Activity.getExecutionContext();
+            Path source = Path.of(plan.source());
+            Path target = Path.of(plan.target());
+            Path partial = Path.of(plan.partialTarget());
+            if (Files.exists(target) && !Files.exists(partial)) {
+                log.info("clone: {} was already cloned by an earlier attempt", target);
+                return new CloneReport(plan.cloner(), plan.clonerReason(), Files.size(target), 0, 0, null, null, null);
+            }
+            long resumeFrom = context.getHeartbeatDetails(StepProgress.class)
+                    .filter(p -> Files.exists(partial))
+                    .map(StepProgress::resumeOffset).orElse(0L);
+            if (resumeFrom == 0) {
+                Files.deleteIfExists(partial);
+            }
+            Cloner cloner = cloners.all().get(plan.cloner());
+            if (cloner == null) {
+                throw ApplicationFailure.newNonRetryableFailure("cloner '" + plan.cloner()
+                        + "' is not on this worker's classpath; known: " + cloners.names(), "UnknownCloner");
+            }
+            CloneRequest request = new CloneRequest(source, partial, plan.bandwidthBytesPerSecond(), resumeFrom, true);
+            log.info("clone: {} -> {} with {}{}", source, target, cloner.name(),
+                    resumeFrom > 0 ? " resuming at byte " + resumeFrom : "");
+            CloneResult result;
+            try {
+                result = cloner.clone(request, (offset, done, total) ->
+                        context.heartbeat(new StepProgress("clone", offset, plan.sourceSize(), offset)));
+            } catch (CloneException e) {
+                if (!e.retryable()) {
+                    Files.deleteIfExists(partial);
+                    throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), "Clone" + e.kind(), e);
+                }
+                throw e;
+            } catch (ActivityCompletionException canceled) {
+                Files.deleteIfExists(partial);
+                throw canceled;
+            }
+            copyOwnership(source, partial);
+            // A hard link publishes B atomically and never replaces a file that appeared meanwhile.
+            Files.createLink(target, partial);
+            Files.delete(partial);
+            log.info("clone: {} bytes copied, {} {}", result.bytesCopied(), result.checksumAlgorithm(),
+                    result.targetChecksum());
+            return new CloneReport(result.cloner(), plan.clonerReason(), result.size(), result.bytesCopied(), resumeFrom,
+                    result.checksumAlgorithm(), result.sourceChecksum(), result.targetChecksum());
+        });
+    }
+
+    @Override
+    public void deleteBase(MigrationPlan plan) {
+        call(() -> {
+            Guest guest = guest(plan);
+            deleteUnused(guest, Path.of(plan.partialTarget()));
+            deleteUnused(guest, Path.of(plan.target()));
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- step 3
+
+    @Override
+    public void createOverlay(MigrationPlan plan) {
+        call(() -> {
+            Path overlay = Path.of(plan.overlay());
+            if (Files.exists(overlay) && plan.target().equals(QemuImg.info(overlay).backingFile())) {
+                log.info("overlay: {} already exists over {}", overlay, plan.target());
+                return null;
+            }
+            // qemu-img create replaces an existing file: create under a scratch name, then link into place.
+            Path scratch = sibling(overlay, ".new");
+            Files.deleteIfExists(scratch);
+            QemuImg.createOverlay(scratch, Path.of(plan.target()), plan.sourceFormat());
+            copyOwnership(Path.of(plan.source()), scratch);
+            Files.deleteIfExists(overlay);
+            Files.createLink(overlay, scratch);
+            Files.delete(scratch);
+            log.info("overlay: created {} over {} ({})", overlay, plan.target(), plan.sourceFormat());
+            return null;
+        });
+    }
+
+    @Override
+    public void deleteOverlay(MigrationPlan plan) {
+        call(() -> {
+            Guest guest = guest(plan);
+            deleteUnused(guest, sibling(Path.of(plan.overlay()), ".new"));
+            deleteUnused(guest, Path.of(plan.overlay()));
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- step 4
+
+    @Override
+    public BlockJobReport mirrorToOverlay(MigrationPlan plan) {
+        return call(() -> {
+            Guest guest = guest(plan);
+            Layer layer = layerOf(guest, plan);
+            if (layer == Layer.OVERLAY || layer == Layer.TARGET) {
+                return new BlockJobReport("copy", 0, 0, 0, true);
+            }
+            requireLayer(layer, Layer.TOP, plan, "mirror onto the overlay");
+            boolean resumed = guest.blockJob(plan.diskTarget()).isPresent();
+            if (!resumed) {
+                guest.copyShallow(plan.diskTarget(), Path.of(plan.overlay()), "qcow2", plan.bandwidthBytesPerSecond(),
+                        plan.persistent());
+            }
+            return awaitReadyAndPivot(guest, plan, "mirror", plan.overlay()).resumed(resumed);
+        });
+    }
+
+    @Override
+    public void abortMirror(MigrationPlan plan) {
+        call(() -> {
+            Guest guest = guest(plan);
+            if (layerOf(guest, plan) == Layer.TOP) {
+                guest.abortJob(plan.diskTarget());
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Layer activeLayer(MigrationPlan plan) {
+        return call(() -> layerOf(guest(plan), plan));
+    }
+
+    // ---------------------------------------------------------------- step 5
+
+    @Override
+    public BlockJobReport commitOverlay(MigrationPlan plan) {
+        return call(() -> {
+            Guest guest = guest(plan);
+            Layer layer = layerOf(guest, plan);
+            if (layer == Layer.TARGET) {
+                return new BlockJobReport("active-commit", 0, 0, 0, true);
+            }
+            requireLayer(layer, Layer.OVERLAY, plan, "commit the overlay");
+            boolean resumed = guest.blockJob(plan.diskTarget()).isPresent();
+            if (!resumed) {
+                guest.commitActive(plan.diskTarget(), plan.bandwidthBytesPerSecond());
+            }
+            BlockJobReport report = awaitReadyAndPivot(guest, plan, "commit", plan.target()).resumed(resumed);
+            Disk disk = guest.liveDisk(plan.diskTarget());
+            if (disk.hasBackingFile()) {
+                throw new IllegalStateException("after the commit " + plan.target() + " still has a backing file "
+                        + disk.backingFile());
+            }
+            return report;
+        });
+    }
+
+    // ---------------------------------------------------------------- step 6
+
+    @Override
+    public CleanupReport cleanup(MigrationPlan plan) {
+        return call(() -> {
+            Guest guest = guest(plan);
+            requireLayer(layerOf(guest, plan), Layer.TARGET, plan, "clean up");
+            List<String> deleted = new ArrayList<>();
+            List<String> kept = new ArrayList<>();
+            List<String> metadata = new ArrayList<>();
+            for (String path : List.of(plan.top(), plan.overlay())) {
+                for (String snapshot : guest.snapshotsMentioning(path)) {
+                    guest.deleteSnapshotMetadata(snapshot);
+                    metadata.add(snapshot);
+                }
+            }
+            List<String> doomed = new ArrayList<>(List.of(plan.top(), plan.overlay(), plan.partialTarget()));
+            if (plan.keepSource()) {
+                kept.add(plan.source());
+            } else {
+                doomed.add(plan.source());
+            }
+            for (String path : doomed) {
+                if (deleteUnused(guest, Path.of(path))) {
+                    deleted.add(path);
+                }
+            }
+            log.info("cleanup: deleted {}, kept {}, snapshot metadata removed {}", deleted, kept, metadata);
+            return new CleanupReport(deleted, kept, metadata);
+        });
+    }
+
+    // ---------------------------------------------------------------- shared
+
+    private BlockJobReport awaitReadyAndPivot(Guest guest, MigrationPlan plan, String step, String pivotOnto)
+            throws LibvirtException, InterruptedException {
+        ActivityExecutionContext context = Activity.getExecutionContext();
+        long start = System.nanoTime();
+        BlockJob ready;
+        try {
+            ready = guest.awaitReady(plan.diskTarget(),
+                    job -> context.heartbeat(new StepProgress(step, job.cur(), job.end(), 0)));
+        } catch (ActivityCompletionException canceled) {
+            log.info("{}: canceled; ending the block job without pivoting", step);
+            guest.abortJob(plan.diskTarget());
+            throw canceled;
+        }
+        long millisToReady = (System.nanoTime() - start) / 1_000_000;
+        int attempts = guest.pivot(plan.diskTarget());
+        guest.awaitSource(plan.diskTarget(), pivotOnto, XML_UPDATE);
+        log.info("{}: {} job READY after {} ms ({} bytes); pivoted onto {} in {} attempt(s)", step, ready.typeName(),
+                millisToReady, ready.end(), pivotOnto, attempts);
+        return new BlockJobReport(ready.typeName(), ready.end(), millisToReady, attempts, false);
+    }
+
+    private Guest guest(MigrationPlan plan) throws LibvirtException {
+        return libvirt.guest(plan.connectUri(), plan.domainUuid());
+    }
+
+    private static Layer layerOf(Guest guest, MigrationPlan plan) throws LibvirtException {
+        String source = guest.liveDisk(plan.diskTarget()).source();
+        if (plan.source().equals(source)) {
+            return Layer.SOURCE;
+        } else if (plan.top().equals(source)) {
+            return Layer.TOP;
+        } else if (plan.overlay().equals(source)) {
+            return Layer.OVERLAY;
+        } else if (plan.target().equals(source)) {
+            return Layer.TARGET;
+        }
+        return Layer.OTHER;
+    }
+
+    private static void requireLayer(Layer actual, Layer expected, MigrationPlan plan, String action) {
+        if (actual != expected) {
+            throw ApplicationFailure.newNonRetryableFailure("cannot " + action + ": disk " + plan.diskTarget() + " of "
+                    + plan.domainName() + " runs on its " + actual.name().toLowerCase() + " layer, not its "
+                    + expected.name().toLowerCase() + " layer; something else changed the disk during the migration",
+                    "UnexpectedLayer");
+        }
+    }
+
+    /** Deletes a file of ours unless the domain (live or persistent) still uses it. */
+    private static boolean deleteUnused(Guest guest, Path path) throws IOException, LibvirtException {
+        Set<String> inUse = Stream.concat(guest.liveDisks().stream(), guest.persistentDisks().stream())
+                .flatMap(d -> Stream.of(d.source(), d.backingFile()))
+                .filter(p -> p != null)
+                .collect(Collectors.toSet());
+        if (inUse.contains(path.toString())) {
+            throw ApplicationFailure.newNonRetryableFailure("refusing to delete " + path + ": domain " + guest.name()
+                    + " still uses it", "InUse");
+        }
+        return Files.deleteIfExists(path);
+    }
+
+    private static void copyOwnership(Path from, Path to) throws IOException {
+        to.getFileSystem().provider();
+        Files.setAttribute(to, "unix:uid", Files.getAttribute(from, "unix:uid"));
+        Files.setAttribute(to, "unix:gid", Files.getAttribute(from, "unix:gid"));
+        Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
+    }
+
+    private static Path sibling(Path path, String suffix) {
+        return path.resolveSibling(path.getFileName() + suffix);
+    }
+
+    private static ApplicationFailure refuse(String message) {
+        return ApplicationFailure.newNonRetryableFailure(message, "Refused");
+    }
+
+    private static long mib(long bytes) {
+        return bytes >> 20;
+    }
+
+    /** A step's body: may throw what libvirt, files and processes throw. */
+    private interface Body<T> {
+        T run() throws Exception;
+    }
+
+    /**
+     * Runs a step, turning what it throws into what Temporal understands: refusals and other
+     * {@link ApplicationFailure}s as they are, a cancel as it is, and anything else as a retryable
+     * failure that names the cause.
+     */
+    private static <T> T call(Body<T> body) {
+        try {
+            return body.run();
+        } catch (ApplicationFailure | ActivityCompletionException e) {
+            throw e;
+        } catch (LibvirtException e) {
+            throw ApplicationFailure.newFailureWithCause("libvirt: " + e.getMessage(), "Libvirt", e);
+        } catch (BlockJobFailedException e) {
+            throw ApplicationFailure.newFailureWithCause(e.getMessage(), "BlockJobFailed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApplicationFailure.newFailureWithCause("interrupted", "Interrupted", e);
+        } catch (Exception e) {
+            throw ApplicationFailure.newFailureWithCause(e.getClass().getSimpleName() + ": " + e.getMessage(),
+                    e.getClass().getSimpleName(), e);
+        }
+    }
+}

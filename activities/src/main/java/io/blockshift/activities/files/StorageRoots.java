@@ -1,0 +1,52 @@
+package io.blockshift.activities.files;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The directories a worker may write in. A worker runs as root and anyone who can start a
+ * workflow can name a target, so every target is judged after symlinks and {@code ..} are resolved.
+ */
+public final class StorageRoots {
+
+    public static final Path DEFAULT = Path.of("/var/lib/libvirt/images");
+
+    private final List<Path> roots;
+
+    public StorageRoots(List<Path> roots) {
+        this.roots = List.copyOf(roots);
+    }
+
+    public static StorageRoots of(Path... roots) {
+        return new StorageRoots(List.of(roots));
+    }
+
+    public List<Path> roots() {
+        return roots;
+    }
+
+    /**
+     * Whether a new file at {@code target} would lie inside a root, judged on the real path of its
+     * directory (which must exist).
+     */
+    public boolean contains(Path target) throws IOException {
+        Path directory = target.getParent().toRealPath();
+        Path resolved = directory.resolve(target.getFileName());
+        for (Path root : roots) {
+            if (Files.isDirectory(root) && resolved.startsWith(root.toRealPath())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        List<String> names = new ArrayList<>();
+        roots.forEach(r -> names.add(r.toString()));
+        return String.join(", ", names);
+    }
+}

@@ -1,0 +1,112 @@
+package io.blockshift.cloners;
+
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * The CRC32C of a whole file, built from its data and its holes: a hole's zeros are folded in
+ * arithmetically (as zlib's {@code crc32_combine} does) instead of being read, so a 32 GiB file with
+ * 1 GiB of data costs 1 GiB of hashing. The value equals {@link CRC32C} over every byte. The data is
+ * hashed by the JDK's CRC32C, which uses the CPU's CRC instructions.
+ */
+final class Crc32cSum {
+
+    static final String ALGORITHM = "crc32c";
+
+    /** CRC32C's polynomial, bit-reversed. */
+    private static final int POLY = 0x82F63B78;
+    /** {@code X2N[k]} is x^(2^k) modulo the polynomial. */
+    private static final int[] X2N = new int[32];
+
+    static {
+        int p = 1 << 30; // x^1
+        X2N[0] = p;
+        for (int k = 1; k < 32; k++) {
+            p = multiply(p, p);
+            X2N[k] = p;
+        }
+    }
+
+    private final CRC32C part = new CRC32C();
+    private int crc; // of everything so far, as CRC32C.getValue() would give it
+    private long length;
+
+    /** Adds the buffer's remaining bytes. */
+    void update(ByteBuffer data) {
+        int n = data.remaining();
+        part.reset();
+        part.update(data);
+        crc = multiply(xPow8n(n), crc) ^ (int) part.getValue();
+        length += n;
+    }
+
+    /** Adds {@code n} zero bytes without reading them. */
+    void updateZeros(long n) {
+        if (n > 0) {
+            crc = ~multiply(xPow8n(n), ~crc);
+            length += n;
+        }
+    }
+
+    /** Adds the bytes of {@code file} in [from, to), reading only its data extents. */
+    void update(NativeFile file, long from, long to, ByteBuffer buffer, Runnable tick) throws CloneException {
+        long position = from;
+        while (position < to) {
+            long data = file.nextData(position);
+            long dataStart = data < 0 ? to : Math.min(data, to);
+            updateZeros(dataStart - position);
+            position = dataStart;
+            long dataEnd = position < to ? Math.min(file.nextHole(position), to) : to;
+            while (position < dataEnd) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), dataEnd - position));
+                int n = file.read(buffer, position);
+                if (n < buffer.limit()) {
+                    throw new CloneException(CloneException.Kind.SOURCE_UNAVAILABLE,
+                            file.path() + " ended at " + (position + n) + " while checksumming up to " + to);
+                }
+                update(buffer.position(0));
+                position += n;
+                tick.run();
+            }
+        }
+    }
+
+    long length() {
+        return length;
+    }
+
+    String hex() {
+        return String.format("%08x", crc);
+    }
+
+    /** x^(8n) modulo the polynomial: what n zero bytes multiply a CRC register by. */
+    private static int xPow8n(long n) {
+        int p = 1 << 31; // x^0
+        int k = 3;
+        while (n != 0) {
+            if ((n & 1) != 0) {
+                p = multiply(X2N[k & 31], p);
+            }
+            n >>>= 1;
+            k++;
+        }
+        return p;
+    }
+
+    /** a(x) b(x) modulo the polynomial, bit-reversed as in zlib's {@code multmodp}. */
+    private static int multiply(int a, int b) {
+        int m = 1 << 31;
+        int p = 0;
+        while (true) {
+            if ((a & m) != 0) {
+                p ^= b;
+                if ((a & (m - 1)) == 0) {
+                    break;
+                }
+            }
+            m >>>= 1;
+            b = (b & 1) != 0 ? (b >>> 1) ^ POLY : b >>> 1;
+        }
+        return p;
+    }
+}

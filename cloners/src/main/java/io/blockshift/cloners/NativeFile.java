@@ -1,0 +1,242 @@
+package io.blockshift.cloners;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
+import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * A file opened with libc {@code open()}, so that the sparse seeks, {@code copy_file_range} and
+ * {@code FICLONE} can use its descriptor. Failures become {@link CloneException}s whose kind depends
+ * on whether this is the source or the target (ENOENT on the source is SOURCE_UNAVAILABLE, ENOSPC on
+ * the target NO_SPACE, EIO anywhere IO).
+ *
+ * <p>Buffers passed in must be direct; their position is ignored, their limit is the length.
+ */
+final class NativeFile implements AutoCloseable {
+
+    enum Role { SOURCE, TARGET }
+
+    private final Path path;
+    private final Role role;
+    private final int fd;
+    private boolean closed;
+
+    private NativeFile(Path path, Role role, int fd) {
+        this.path = path;
+        this.role = role;
+        this.fd = fd;
+    }
+
+    /** Opens the source read-only. */
+    static NativeFile openSource(Path path) throws CloneException {
+        return open(path, Role.SOURCE, Libc.O_RDONLY | Libc.O_CLOEXEC, 0, "open source");
+    }
+
+    /** Creates a new target; fails with TARGET_EXISTS if anything is already there. */
+    static NativeFile createTarget(Path path, int mode) throws CloneException {
+        return open(path, Role.TARGET, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, mode, "create target");
+    }
+
+    /** Opens an existing target, the partial copy of an earlier attempt. */
+    static NativeFile openTarget(Path path) throws CloneException {
+        return open(path, Role.TARGET, Libc.O_RDWR | Libc.O_CLOEXEC, 0, "open target");
+    }
+
+    private static NativeFile open(Path path, Role role, int flags, int mode, String what) throws CloneException {
+        byte[] name = path.toString().getBytes(Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8")));
+        int fd = Libc.C.open(Arrays.copyOf(name, name.length + 1), flags, mode);
+        if (fd < 0) {
+            throw failure(what, path, role, Native.getLastError());
+        }
+        return new NativeFile(path, role, fd);
+    }
+
+    Path path() {
+        return path;
+    }
+
+    long size() throws CloneException {
+        long end = Libc.C.lseek(fd, 0, Libc.SEEK_END);
+        if (end < 0) {
+            throw failure("size of", Native.getLastError());
+        }
+        return end;
+    }
+
+    /** The first offset at or after {@code from} that holds data, or -1 if only a hole remains. */
+    long nextData(long from) throws CloneException {
+        long at = Libc.C.lseek(fd, from, Libc.SEEK_DATA);
+        if (at >= 0) {
+            return at;
+        }
+        int errno = Native.getLastError();
+        if (errno == Libc.ENXIO) {
+            return -1;
+        }
+        if (errno == Libc.EINVAL) {
+            return from; // no SEEK_DATA here: all of it is data
+        }
+        throw failure("seek data in", errno);
+    }
+
+    /** The first hole at or after {@code from}; the end of the file counts as one. */
+    long nextHole(long from) throws CloneException {
+        long at = Libc.C.lseek(fd, from, Libc.SEEK_HOLE);
+        if (at >= 0) {
+            return at;
+        }
+        int errno = Native.getLastError();
+        if (errno == Libc.ENXIO || errno == Libc.EINVAL) {
+            return size();
+        }
+        throw failure("seek hole in", errno);
+    }
+
+    /** Reads {@code buffer.limit()} bytes at {@code offset}; fewer only at the end of the file. */
+    int read(ByteBuffer buffer, long offset) throws CloneException {
+        Pointer base = Native.getDirectBufferPointer(buffer);
+        int want = buffer.limit();
+        int got = 0;
+        while (got < want) {
+            long n = Libc.C.pread(fd, base.share(got), want - got, offset + got);
+            if (n == 0) {
+                break;
+            }
+            if (n < 0) {
+                int errno = Native.getLastError();
+                if (errno == Libc.EINTR) {
+                    continue;
+                }
+                throw failure("read", offset + got, errno);
+            }
+            got += (int) n;
+        }
+        return got;
+    }
+
+    /** Writes the first {@code buffer.limit()} bytes at {@code offset}. */
+    void write(ByteBuffer buffer, long offset) throws CloneException {
+        Pointer base = Native.getDirectBufferPointer(buffer);
+        int want = buffer.limit();
+        int done = 0;
+        while (done < want) {
+            long n = Libc.C.pwrite(fd, base.share(done), want - done, offset + done);
+            if (n < 0) {
+                int errno = Native.getLastError();
+                if (errno == Libc.EINTR) {
+                    continue;
+                }
+                throw failure("write", offset + done, errno);
+            }
+            done += (int) n;
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes at {@code offset} from {@code source} to the same offset here with
+     * {@code copy_file_range}: the kernel copies without user space, an NFS 4.2 server copies on its
+     * side, XFS and btrfs share the blocks.
+     *
+     * @return false, having copied nothing, when the kernel cannot do it for these two files
+     */
+    boolean copyFrom(NativeFile source, long offset, long length) throws CloneException {
+        LongByReference in = new LongByReference(offset);
+        LongByReference out = new LongByReference(offset);
+        long done = 0;
+        while (done < length) {
+            long n = Libc.C.copy_file_range(source.fd, in, fd, out, length - done, 0);
+            if (n > 0) {
+                done += n;
+                continue;
+            }
+            if (n == 0) {
+                throw new CloneException(CloneException.Kind.SOURCE_UNAVAILABLE,
+                        "source " + source.path + " shrank while copying (end of file at " + (offset + done) + ")");
+            }
+            int errno = Native.getLastError();
+            if (errno == Libc.EINTR) {
+                continue;
+            }
+            if (done == 0 && (errno == Libc.EXDEV || errno == Libc.EINVAL || errno == Libc.ENOSYS
+                    || errno == Libc.EOPNOTSUPP || errno == Libc.EBADF)) {
+                return false;
+            }
+            throw failure("copy into", offset + done, errno);
+        }
+        return true;
+    }
+
+    /**
+     * Makes this file share all of {@code source}'s blocks ({@code FICLONE}).
+     *
+     * @return 0, or the errno that says this filesystem (or this pair of files) cannot clone
+     */
+    int cloneFrom(NativeFile source) throws CloneException {
+        if (Libc.C.ioctl(fd, Libc.FICLONE, source.fd) == 0) {
+            return 0;
+        }
+        int errno = Native.getLastError();
+        if (errno == Libc.EOPNOTSUPP || errno == Libc.EXDEV || errno == Libc.EINVAL || errno == Libc.ENOTTY
+                || errno == Libc.ENOSYS) {
+            return errno;
+        }
+        throw failure("clone " + source.path + " into", errno);
+    }
+
+    void truncate(long size) throws CloneException {
+        if (Libc.C.ftruncate(fd, size) != 0) {
+            throw failure("set the size of", Native.getLastError());
+        }
+    }
+
+    /** Puts the data, and what it takes to read it back, on stable storage. */
+    void fdatasync() throws CloneException {
+        if (Libc.C.fdatasync(fd) != 0) {
+            throw failure("sync", Native.getLastError());
+        }
+    }
+
+    /** Like {@link #fdatasync()}, with all metadata too. */
+    void fsync() throws CloneException {
+        if (Libc.C.fsync(fd) != 0) {
+            throw failure("sync", Native.getLastError());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            Libc.C.close(fd);
+        }
+    }
+
+    static String describe(int errno) {
+        return Libc.C.strerror(errno) + " (errno " + errno + ")";
+    }
+
+    private CloneException failure(String what, long offset, int errno) {
+        return failure(what + " at offset " + offset + " of", path, role, errno);
+    }
+
+    private CloneException failure(String what, int errno) {
+        return failure(what, path, role, errno);
+    }
+
+    private static CloneException failure(String what, Path path, Role role, int errno) {
+        String message = "cannot " + what + " " + path + ": " + describe(errno);
+        return switch (errno) {
+            case Libc.ENOSPC, Libc.EDQUOT -> new CloneException(CloneException.Kind.NO_SPACE,
+                    message + "; free space on the target's filesystem or choose another target");
+            case Libc.EEXIST -> new CloneException(CloneException.Kind.TARGET_EXISTS,
+                    message + "; blockshift never overwrites a file");
+            case Libc.ENOENT, Libc.EACCES, Libc.EPERM -> new CloneException(
+                    role == Role.SOURCE ? CloneException.Kind.SOURCE_UNAVAILABLE : CloneException.Kind.IO, message);
+            default -> new CloneException(CloneException.Kind.IO, message);
+        };
+    }
+}

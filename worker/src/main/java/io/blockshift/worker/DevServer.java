@@ -1,0 +1,110 @@
+package io.blockshift.worker;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A Temporal CLI dev server ({@code temporal server start-dev}) run as a child process, its state
+ * in a SQLite file so workflows survive a restart of it.
+ */
+public final class DevServer implements AutoCloseable {
+
+    private final Process process;
+    private final String target;
+    private final Path log;
+
+    private DevServer(Process process, String target, Path log) {
+        this.process = process;
+        this.target = target;
+        this.log = log;
+    }
+
+    /** The {@code temporal} binary: on PATH, or where {@code go install} puts it. */
+    public static Optional<Path> findBinary() {
+        List<Path> candidates = new ArrayList<>();
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty()) {
+                candidates.add(Path.of(dir, "temporal"));
+            }
+        }
+        String gopath = System.getenv("GOPATH");
+        if (gopath != null) {
+            candidates.add(Path.of(gopath, "bin", "temporal"));
+        }
+        candidates.add(Path.of(System.getProperty("user.home"), "go", "bin", "temporal"));
+        return candidates.stream().filter(Files::isExecutable).findFirst();
+    }
+
+    /**
+     * Starts a dev server on {@code port} (0 for any free port) with its database in {@code database}
+     * and waits until it answers.
+     */
+    public static DevServer start(Path binary, int port, Path database, boolean ui) throws IOException, InterruptedException {
+        int grpcPort = port == 0 ? freePort() : port;
+        Files.createDirectories(database.toAbsolutePath().getParent());
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "server", "start-dev",
+                "--ip", "127.0.0.1", "--port", String.valueOf(grpcPort),
+                "--db-filename", database.toString(), "--log-level", "warn"));
+        if (ui) {
+            command.addAll(List.of("--ui-port", String.valueOf(grpcPort + 1000)));
+        } else {
+            command.add("--headless");
+        }
+        command.addAll(List.of("--http-port", String.valueOf(freePort()), "--metrics-port", String.valueOf(freePort())));
+        Path log = database.resolveSibling(database.getFileName() + ".log");
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        String target = "127.0.0.1:" + grpcPort;
+        DevServer server = new DevServer(process, target, log);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!TemporalConnection.answers(target, Duration.ofSeconds(1))) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                server.close();
+                throw new IOException("the Temporal dev server did not start; see " + log);
+            }
+            Thread.sleep(200);
+        }
+        return server;
+    }
+
+    public String target() {
+        return target;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /** Kills the server at once (kill -9): what a crash looks like. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
