@@ -89,14 +89,14 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
                 throw refuse(what + " is a " + disk.type() + " disk (" + disk.source()
                         + "): blockshift moves file-backed disks only; move block and network disks with your storage's tools");
             }
+            if (disk.hasMirror() || guest.blockJob(disk.target()).isPresent()) {
+                throw refuse(what + " already has a block job running; wait for it to finish or end it with 'virsh blockjob "
+                        + guest.name() + " " + disk.target() + " --abort'");
+            }
             if (disk.hasBackingFile()) {
                 throw refuse(what + " has a backing chain (" + disk.source() + " <- " + disk.backingFile()
                         + "): blockshift moves single-image disks; flatten it first with 'virsh blockpull "
                         + guest.name() + " " + disk.target() + " --wait'");
-            }
-            if (disk.hasMirror() || guest.blockJob(disk.target()).isPresent()) {
-                throw refuse(what + " already has a block job running; wait for it to finish or end it with 'virsh blockjob "
-                        + guest.name() + " " + disk.target() + " --abort'");
             }
             Path source = Path.of(disk.source());
             checkTarget(target, source);
@@ -463,7 +463,6 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     }
 
     private static void copyOwnership(Path from, Path to) throws IOException {
-        to.getFileSystem().provider();
         Files.setAttribute(to, "unix:uid", Files.getAttribute(from, "unix:uid"));
         Files.setAttribute(to, "unix:gid", Files.getAttribute(from, "unix:gid"));
         Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));

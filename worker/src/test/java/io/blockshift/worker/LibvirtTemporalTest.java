@@ -1,0 +1,93 @@
+package io.blockshift.worker;
+
+import io.blockshift.activities.LibvirtMigrationActivities;
+import io.blockshift.activities.files.StorageRoots;
+import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.cloners.Cloners;
+import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.MigrateDiskResult;
+import io.blockshift.workflows.MigrateDiskWorkflow;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.apache.commons.io.file.PathUtils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * Base of the tests on real parts: a Temporal CLI dev server of their own (SQLite in a scratch
+ * directory), and libvirtd + QEMU on this machine (qemu:///system, as root).
+ */
+abstract class LibvirtTemporalTest {
+
+    static DevServer temporal;
+    static WorkflowClient client;
+    static LibvirtConnections libvirt;
+    private static Path temporalDir;
+
+    @BeforeAll
+    static void startTemporalAndLibvirt() throws Exception {
+        temporalDir = Files.createTempDirectory(TestVm.PREFIX + "temporal-");
+        Path binary = DevServer.findBinary().orElseThrow(() -> new IllegalStateException(
+                "the Temporal CLI is not installed: run the README's test command, which installs it"));
+        temporal = DevServer.start(binary, 0, temporalDir.resolve("temporal.db"), false);
+        client = TemporalConnection.connect(temporal.target(), TemporalConnection.DEFAULT_NAMESPACE);
+        libvirt = new LibvirtConnections();
+    }
+
+    @AfterAll
+    static void stopTemporalAndLibvirt() throws Exception {
+        if (client != null) {
+            client.getWorkflowServiceStubs().shutdownNow();
+        }
+        if (temporal != null) {
+            temporal.close();
+        }
+        if (libvirt != null) {
+            libvirt.close();
+        }
+        PathUtils.deleteDirectory(temporalDir);
+    }
+
+    /** The real activities, ready for hooks, writing only under {@code roots}. */
+    static HookedActivities activities(Path... roots) {
+        return new HookedActivities(new LibvirtMigrationActivities(libvirt, new StorageRoots(List.of(roots)),
+                Cloners.discover()));
+    }
+
+    /** Runs one MigrateDisk on a worker of its own with {@code activities}, and returns its result. */
+    static MigrateDiskResult migrate(HookedActivities activities, MigrateDiskRequest request) {
+        try (Run run = start(activities, request)) {
+            return run.workflow.migrate(request);
+        }
+    }
+
+    /** Starts a worker with {@code activities} and a stub for one MigrateDisk on its task queue. */
+    static Run start(HookedActivities activities, MigrateDiskRequest request) {
+        String queue = TestVm.PREFIX + UUID.randomUUID();
+        BlockshiftWorker worker = BlockshiftWorker.start(client, queue, activities, null, "test worker");
+        MigrateDiskWorkflow workflow = client.newWorkflowStub(MigrateDiskWorkflow.class, WorkflowOptions.newBuilder()
+                .setTaskQueue(queue)
+                .setWorkflowId(queue)
+                .setWorkflowExecutionTimeout(Duration.ofMinutes(5))
+                .build());
+        return new Run(worker, workflow, queue);
+    }
+
+    static MigrateDiskRequest request(TestVm vm, Path target) {
+        MigrateDiskRequest request = new MigrateDiskRequest(vm.name, "vda", target.toString());
+        request.connectUri = TestVm.URI;
+        return request;
+    }
+
+    record Run(BlockshiftWorker worker, MigrateDiskWorkflow workflow, String workflowId) implements AutoCloseable {
+        @Override
+        public void close() {
+            worker.close();
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package io.blockshift.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.blockshift.activities.libvirt.Disk;
+import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.MigrateDiskResult;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** MigrateDisk end to end: libvirtd + QEMU and a Temporal dev server, guest writes at every stage. */
+class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
+
+    /** Pattern byte and MiB offset of each write, by the moment it was made. */
+    private static final Map<String, int[]> WRITES = Map.of(
+            "before the snapshot", new int[] {0x11, 1},
+            "after the snapshot", new int[] {0x22, 2},
+            "during the copy", new int[] {0x33, 3},
+            "between the pivots", new int[] {0x44, 4},
+            "after the migration", new int[] {0x55, 5});
+
+    @ParameterizedTest(name = "{0} base")
+    @ValueSource(strings = {"raw", "qcow2"})
+    void movesTheDiskWithEveryGuestWriteAndLeavesNothingBehind(String format) throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, format, 64)) {
+            write(vm, "before the snapshot");
+            HookedActivities activities = activities(vm.dst)
+                    .after("snapshot", () -> write(vm, "after the snapshot"))
+                    .before("cloneBase", () -> write(vm, "during the copy"))
+                    .after("mirrorToOverlay", () -> write(vm, "between the pivots"));
+            String vdbBefore = vm.liveDisk("vdb").source();
+
+            MigrateDiskResult result = migrate(activities, request(vm, vm.target()));
+            write(vm, "after the migration");
+
+            String target = vm.target().toString();
+            assertEquals(target, result.target());
+            assertEquals(vm.vda.toString(), result.source());
+            assertEquals(List.of("preflight", "snapshot", "clone", "overlay", "mirror", "commit", "cleanup"),
+                    List.copyOf(result.stepMillis().keySet()));
+            assertNotNull(result.checksum(), "the copy was checksummed");
+            Disk live = vm.liveDisk("vda");
+            assertEquals(target, live.source(), "live XML names B");
+            assertNull(live.backingFile(), "B has no backing file");
+            assertEquals(format, live.format());
+            assertEquals(target, vm.persistentDisk("vda").source(), "persistent XML names B");
+            assertNull(vm.persistentDisk("vda").backingFile());
+            assertEquals(vdbBefore, vm.liveDisk("vdb").source(), "the other disk did not move");
+            assertEquals(vdbBefore, vm.persistentDisk("vdb").source());
+            assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files(), "A, A' and B' are gone");
+            for (Map.Entry<String, int[]> write : WRITES.entrySet()) {
+                assertTrue(TestVm.holds(vm.target(), format, write.getValue()[0], write.getValue()[1]),
+                        "B holds the write made " + write.getKey());
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "failure after {0}")
+    @ValueSource(strings = {"snapshot", "cloneBase", "createOverlay"})
+    void aFailureBeforeThePivotLeavesTheVmOnItsSourceWithAllItsData(String step) throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
+            write(vm, "before the snapshot");
+            HookedActivities activities = activities(vm.dst)
+                    .after("snapshot", () -> write(vm, "after the snapshot"))
+                    .failAfter(step);
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> migrate(activities, request(vm, vm.target())));
+
+            ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+            assertEquals("RolledBack", failure.getType());
+            assertTrue(failure.getOriginalMessage().contains("injected failure after " + step), failure.getMessage());
+            assertRolledBack(vm);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aMirrorThatCannotStartRollsBack() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
+            write(vm, "before the snapshot");
+            // A real fault: the overlay vanishes before the blockcopy that should reuse it.
+            HookedActivities activities = activities(vm.dst)
+                    .after("snapshot", () -> write(vm, "after the snapshot"))
+                    .before("mirrorToOverlay", () -> Files.deleteIfExists(vm.dst.resolve("vda-moved.img.blockshift-overlay.qcow2")));
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> migrate(activities, request(vm, vm.target())));
+
+            assertEquals("RolledBack", assertInstanceOf(ApplicationFailure.class, e.getCause()).getType());
+            assertTrue(activities.calls.contains("abortMirror"));
+            assertRolledBack(vm);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aFailureAfterThePivotRollsForward() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
+            write(vm, "before the snapshot");
+            HookedActivities activities = activities(vm.dst)
+                    .after("mirrorToOverlay", () -> write(vm, "between the pivots"))
+                    .failAfter("mirrorToOverlay");
+
+            MigrateDiskResult result = migrate(activities, request(vm, vm.target()));
+
+            assertEquals(vm.target().toString(), result.target());
+            assertFalse(activities.calls.contains("revertSnapshot"), "no rollback after the pivot");
+            assertEquals(vm.target().toString(), vm.liveDisk("vda").source());
+            assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files());
+            assertTrue(TestVm.holds(vm.target(), "raw", 0x11, 1));
+            assertTrue(TestVm.holds(vm.target(), "raw", 0x44, 4));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aCancelDuringTheCopyStopsItAndRollsBack() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
+            write(vm, "before the snapshot");
+            // 64 MiB at 1 MiB/s: the copy is still running when the cancel comes.
+            java.util.concurrent.CountDownLatch copying = new java.util.concurrent.CountDownLatch(1);
+            HookedActivities activities = activities(vm.dst)
+                    .after("snapshot", () -> write(vm, "after the snapshot"))
+                    .before("cloneBase", copying::countDown);
+            MigrateDiskRequest request = request(vm, vm.target());
+            request.bandwidthMiBps = 1;
+            request.cloner = "plain";
+            try (Run run = start(activities, request)) {
+                WorkflowClient.start(run.workflow()::migrate, request);
+                WorkflowStub stub = WorkflowStub.fromTyped(run.workflow());
+                copying.await();
+                Thread.sleep(1500);
+                long canceledAt = System.nanoTime();
+                stub.cancel();
+
+                WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                        () -> stub.getResult(MigrateDiskResult.class));
+                long millis = (System.nanoTime() - canceledAt) / 1_000_000;
+
+                assertInstanceOf(CanceledFailure.class, e.getCause());
+                assertTrue(millis < 10_000, "rolled back " + millis + " ms after the cancel");
+            }
+            assertRolledBack(vm);
+        }
+    }
+
+    /** The VM runs on A alone, live and persistent, A holds every write, and nothing new is on disk. */
+    private static void assertRolledBack(TestVm vm) throws Exception {
+        Disk live = vm.liveDisk("vda");
+        assertEquals(vm.vda.toString(), live.source(), "live XML names A");
+        assertNull(live.backingFile(), "A has no backing file");
+        assertFalse(live.hasMirror(), "no block job left");
+        assertEquals(vm.vda.toString(), vm.persistentDisk("vda").source(), "persistent XML names A");
+        assertEquals(List.of("src/vda.img", "src/vdb.img"), vm.files(), "nothing new left on disk");
+        assertTrue(TestVm.holds(vm.vda, "raw", 0x11, 1), "A holds the write made before the snapshot");
+        assertTrue(TestVm.holds(vm.vda, "raw", 0x22, 2), "A holds the write made after the snapshot");
+    }
+
+    private static void write(TestVm vm, String moment) throws Exception {
+        int[] write = WRITES.get(moment);
+        vm.write(write[0], write[1]);
+    }
+}
