@@ -109,6 +109,20 @@ final class TestVm implements AutoCloseable {
         return !out.contains("Pattern verification failed") && out.contains("read 1048576/1048576");
     }
 
+    /** Stops the VM (as pulling the plug would); it stays defined. */
+    void stop() throws LibvirtException {
+        domain.destroy();
+    }
+
+    String liveXml() throws LibvirtException {
+        return domain.getXMLDesc(0);
+    }
+
+    String persistentXml() throws LibvirtException {
+        // VIR_DOMAIN_XML_INACTIVE = 2
+        return domain.getXMLDesc(2);
+    }
+
     Disk liveDisk(String target) throws LibvirtException {
         return guest().liveDisk(target);
     }
