@@ -29,6 +29,7 @@ final class HookedActivities implements MigrationActivities {
     private final Map<String, Hook> after = new HashMap<>();
     final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
     private String failAfter;
+    private boolean twice;
 
     HookedActivities(MigrationActivities real) {
         this.real = real;
@@ -50,10 +51,19 @@ final class HookedActivities implements MigrationActivities {
         return this;
     }
 
+    /** Runs every step twice, as a retry after a crash right after the step's work would. */
+    HookedActivities everyStepTwice() {
+        this.twice = true;
+        return this;
+    }
+
     private <T> T around(String step, Supplier<T> body) {
         calls.add(step);
         runHook(before.get(step));
         T result = body.get();
+        if (twice) {
+            result = body.get();
+        }
         runHook(after.get(step));
         if (step.equals(failAfter)) {
             throw ApplicationFailure.newNonRetryableFailure("injected failure after " + step, "InjectedFailure");

@@ -69,6 +69,28 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void everyStepRunTwiceAsAfterACrashStillMovesTheDiskOnce() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "qcow2", 64)) {
+            write(vm, "before the snapshot");
+            HookedActivities activities = activities(vm.dst)
+                    .after("snapshot", () -> write(vm, "after the snapshot"))
+                    .after("mirrorToOverlay", () -> write(vm, "between the pivots"))
+                    .everyStepTwice();
+
+            MigrateDiskResult result = migrate(activities, request(vm, vm.target()));
+
+            assertEquals(vm.target().toString(), result.target());
+            assertEquals(vm.target().toString(), vm.liveDisk("vda").source());
+            assertNull(vm.liveDisk("vda").backingFile());
+            assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files());
+            for (String moment : List.of("before the snapshot", "after the snapshot", "between the pivots")) {
+                int[] write = WRITES.get(moment);
+                assertTrue(TestVm.holds(vm.target(), "qcow2", write[0], write[1]), "B holds the write made " + moment);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "failure after {0}")
     @ValueSource(strings = {"snapshot", "cloneBase", "createOverlay"})
     void aFailureBeforeThePivotLeavesTheVmOnItsSourceWithAllItsData(String step) throws Exception {
