@@ -9,12 +9,12 @@ import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TemporalFailure;
 import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Functions;
-import io.temporal.workflow.Saga;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 
 /**
@@ -61,21 +61,23 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
     private String phase = "starting";
     private MigrationPlan plan;
     private CloneReport clone;
+    private MigrateDiskResult result;
+    private String failure;
 
     @Override
     public MigrateDiskResult migrate(MigrateDiskRequest request) {
         refuseMalformed(request);
         plan = preflight(request);
 
-        Saga saga = new Saga(new Saga.Options.Builder().build());
+        Compensations undo = new Compensations();
         try {
-            snapshot(saga);
-            cloneBase(saga);
-            createOverlay(saga);
-            mirrorToOverlay(saga);
+            snapshot(undo);
+            cloneBase(undo);
+            createOverlay(undo);
+            mirrorToOverlay(undo);
         } catch (ActivityFailure | CanceledFailure failure) {
-            if (!pivotedOntoOverlay()) {
-                throw rollBack(saga, failure);
+            if (!pivotedOntoOverlay(failure)) {
+                throw rollBack(undo, failure);
             }
             log.warn("{} failed after the guest moved onto {}; rolling forward", phase, plan.overlay());
         }
@@ -85,21 +87,32 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
             commitOverlay();
             cleanup();
         }).run();
+        result = result();
         phase = "done";
-        return result();
+        if (result.cancelIgnored()) {
+            // The SDK closes a workflow that was asked to cancel as CANCELED whatever it returns:
+            // the memo, the status query and the log are where the migration's outcome survives.
+            log.warn("a cancel came after the guest moved onto {}: the migration finished; the guest runs on {}",
+                    plan.overlay(), plan.target());
+            Workflow.upsertMemo(Map.of("outcome", "migrated: the cancel came after the point of no return; the guest runs on "
+                    + plan.target()));
+        }
+        return result;
     }
 
     @Override
     public MigrationStatus status() {
-        return new MigrationStatus(phase, List.copyOf(stepsDone), plan);
+        return new MigrationStatus(phase, List.copyOf(stepsDone), plan, result, failure);
     }
 
     private void refuseMalformed(MigrateDiskRequest request) {
-        List<String> problems = request.problems();
+        List<String> problems = request == null
+                ? List.of("no input: pass the request as one JSON object, such as --input '{\"domain\": \"vm1\", "
+                        + "\"disk\": \"vda\", \"target\": \"/new/vm1-vda.img\"}'")
+                : request.problems();
         if (!problems.isEmpty()) {
-            phase = "refused";
-            throw ApplicationFailure.newNonRetryableFailure(
-                    "refused: " + String.join("; ", problems) + ". Nothing was changed.", "Refused");
+            throw fail("refused", ApplicationFailure.newNonRetryableFailure(
+                    "refused: " + String.join("; ", problems) + ". Nothing was changed.", "Refused"));
         }
     }
 
@@ -107,33 +120,32 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
         try {
             return step("preflight", () -> quick.preflight(request));
         } catch (ActivityFailure failure) {
-            phase = "refused";
-            throw ApplicationFailure.newNonRetryableFailureWithCause(
-                    messageOf(failure) + " Nothing was changed.", "Refused", failure);
+            throw fail("refused", ApplicationFailure.newNonRetryableFailureWithCause(
+                    sentence(messageOf(failure)) + " Nothing was changed.", "Refused", failure));
         }
     }
 
     /** Step 1: A &lt;- A'; the guest writes to A' from now on. */
-    private void snapshot(Saga saga) {
-        saga.addCompensation(persistent::revertSnapshot, plan);
+    private void snapshot(Compensations undo) {
+        undo.add(persistent::revertSnapshot, plan);
         step("snapshot", () -> quick.snapshot(plan));
     }
 
     /** Step 2: A to B; A no longer changes, so this takes as long as it takes. */
-    private void cloneBase(Saga saga) {
-        saga.addCompensation(persistent::deleteBase, plan);
+    private void cloneBase(Compensations undo) {
+        undo.add(persistent::deleteBase, plan);
         clone = step("clone", () -> copying.cloneBase(plan));
     }
 
     /** Step 3: an empty B' over B. */
-    private void createOverlay(Saga saga) {
-        saga.addCompensation(persistent::deleteOverlay, plan);
+    private void createOverlay(Compensations undo) {
+        undo.add(persistent::deleteOverlay, plan);
         step("overlay", () -> quick.createOverlay(plan));
     }
 
     /** Step 4: what the guest wrote to A' is mirrored into B', then the guest pivots onto B'. */
-    private void mirrorToOverlay(Saga saga) {
-        saga.addCompensation(persistent::abortMirror, plan);
+    private void mirrorToOverlay(Compensations undo) {
+        undo.add(persistent::abortMirror, plan);
         step("mirror", () -> copying.mirrorToOverlay(plan));
     }
 
@@ -142,14 +154,13 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
         try {
             step("commit", () -> persistent.commitOverlay(plan));
         } catch (ActivityFailure failure) {
-            phase = "failed";
-            throw ApplicationFailure.newNonRetryableFailureWithCause(
+            throw fail("failed", ApplicationFailure.newNonRetryableFailureWithCause(
                     "the guest runs on " + plan.overlay() + " backed by " + plan.target()
                             + " (a consistent chain on the new storage), but committing the overlay into "
                             + plan.target() + " did not finish: " + messageOf(failure)
                             + ". Nothing is lost; finish by hand with: virsh blockcommit " + plan.domainName()
                             + " " + plan.diskTarget() + " --active --shallow --pivot --wait",
-                    "CommitIncomplete", failure);
+                    "CommitIncomplete", failure));
         }
     }
 
@@ -159,23 +170,31 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
     }
 
     /** Whether the guest already runs on B' (or B): then only rolling forward is safe. */
-    private boolean pivotedOntoOverlay() {
-        Layer layer = detached(() -> persistent.activeLayer(plan));
+    private boolean pivotedOntoOverlay(TemporalFailure cause) {
+        Layer layer;
+        try {
+            layer = detached(() -> persistent.activeLayer(plan));
+        } catch (ActivityFailure unknown) {
+            throw fail("failed", ApplicationFailure.newNonRetryableFailureWithCause(
+                    "step " + phase + " failed (" + messageOf(cause) + ") and blockshift could not tell which image disk "
+                            + plan.diskTarget() + " of " + plan.domainName() + " runs on (" + messageOf(unknown)
+                            + "), so it neither rolled back nor forward. Check with: virsh domblklist "
+                            + plan.domainName() + " --details", "Undecided", unknown));
+        }
         return layer == Layer.OVERLAY || layer == Layer.TARGET;
     }
 
-    private TemporalFailure rollBack(Saga saga, TemporalFailure failure) {
+    private TemporalFailure rollBack(Compensations undo, TemporalFailure failure) {
         String failedStep = phase;
         phase = "rolling back";
         try {
-            Workflow.newDetachedCancellationScope(saga::compensate).run();
+            Workflow.newDetachedCancellationScope(undo::compensate).run();
         } catch (RuntimeException compensationFailure) {
-            phase = "failed";
-            return ApplicationFailure.newNonRetryableFailureWithCause(
+            return fail("failed", ApplicationFailure.newNonRetryableFailureWithCause(
                     "step " + failedStep + " failed (" + messageOf(failure) + ") and rolling back did not finish: "
                             + messageOf(compensationFailure) + ". Check the disk " + plan.diskTarget() + " of "
                             + plan.domainName() + " with: virsh domblklist " + plan.domainName() + " --details",
-                    "RollbackIncomplete", compensationFailure);
+                    "RollbackIncomplete", compensationFailure));
         }
         stepsDone.add("rollback");
         if (failure instanceof CanceledFailure || failure.getCause() instanceof CanceledFailure) {
@@ -183,11 +202,24 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
             log.info("canceled during {}; rolled back: the guest runs on {} alone", failedStep, plan.source());
             return failure;
         }
-        phase = "failed";
-        return ApplicationFailure.newNonRetryableFailureWithCause(
-                "step " + failedStep + " failed: " + messageOf(failure) + ". Rolled back: the guest runs on "
+        return fail("failed", ApplicationFailure.newNonRetryableFailureWithCause(
+                "step " + failedStep + " failed: " + sentence(messageOf(failure)) + " Rolled back: the guest runs on "
                         + plan.source() + " alone and nothing new is left on disk.",
-                "RolledBack", failure);
+                "RolledBack", failure));
+    }
+
+    /**
+     * Records why the migration ends, for the status query: after a cancel the SDK closes the
+     * workflow as CANCELED whatever it throws, and this message would otherwise be lost.
+     */
+    private ApplicationFailure fail(String endPhase, ApplicationFailure failure) {
+        phase = endPhase;
+        this.failure = failure.getOriginalMessage();
+        return failure;
+    }
+
+    private static String sentence(String message) {
+        return message.endsWith(".") ? message : message + ".";
     }
 
     private MigrateDiskResult result() {

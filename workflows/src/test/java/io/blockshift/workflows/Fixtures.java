@@ -33,6 +33,9 @@ final class Fixtures {
     private Fixtures() {
     }
 
+    /** The keys of {@link MigrateDiskResult#stepMillis()} and of the status' stepsDone after a migration. */
+    static final List<String> STEP_NAMES = List.of("preflight", "snapshot", "clone", "overlay", "mirror", "commit", "cleanup");
+
     static MigrateDiskRequest request() {
         return new MigrateDiskRequest(DOMAIN, DISK, TARGET);
     }
@@ -80,6 +83,10 @@ final class Fixtures {
 
         /** Every call of a migration that succeeds, in order. */
         static final List<Call> HAPPY_PATH = List.of(PREFLIGHT, SNAPSHOT, CLONE_BASE, CREATE_OVERLAY, MIRROR, COMMIT, CLEANUP);
+
+        /** A migration whose mirror failed or was canceled after the guest pivoted onto B': rolled forward. */
+        static final List<Call> ROLLED_FORWARD_AFTER_MIRROR = List.of(PREFLIGHT, SNAPSHOT, CLONE_BASE, CREATE_OVERLAY,
+                MIRROR, ACTIVE_LAYER, COMMIT, CLEANUP);
 
         /** The steps before the pivot, in the order the workflow runs them. */
         static final List<Call> STEPS_BEFORE_PIVOT = List.of(SNAPSHOT, CLONE_BASE, CREATE_OVERLAY, MIRROR);

@@ -41,8 +41,7 @@ class MigrateDiskHappyPathTest extends MigrateDiskTestBase {
         assertEquals(CHECKSUM, result.checksum());
         assertFalse(result.sourceKept());
         assertFalse(result.cancelIgnored());
-        assertEquals(List.of("preflight", "snapshot", "clone", "overlay", "mirror", "commit", "cleanup"),
-                List.copyOf(result.stepMillis().keySet()));
+        assertEquals(Fixtures.STEP_NAMES, List.copyOf(result.stepMillis().keySet()));
     }
 
     @Test
@@ -70,6 +69,6 @@ class MigrateDiskHappyPathTest extends MigrateDiskTestBase {
         workflow.getResult(MigrateDiskResult.class);
         MigrationStatus after = workflow.query("status", MigrationStatus.class);
         assertEquals("done", after.phase());
-        assertEquals(List.of("preflight", "snapshot", "clone", "overlay", "mirror", "commit", "cleanup"), after.stepsDone());
+        assertEquals(Fixtures.STEP_NAMES, after.stepsDone());
     }
 }

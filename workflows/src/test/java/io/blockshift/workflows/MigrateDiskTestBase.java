@@ -85,6 +85,11 @@ abstract class MigrateDiskTestBase {
         return client.newWorkflowStub(MigrateDiskWorkflow.class, options());
     }
 
+    /** The migration a test started, to query after its end. */
+    MigrateDiskWorkflow startedWorkflow() {
+        return client.newWorkflowStub(MigrateDiskWorkflow.class, WORKFLOW_ID);
+    }
+
     /** Runs a migration of the fixture request to its end. */
     MigrateDiskResult migrate() {
         return newWorkflow().migrate(Fixtures.request());
