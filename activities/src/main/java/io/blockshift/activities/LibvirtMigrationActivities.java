@@ -115,7 +115,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
                     sibling(target, TOP_SUFFIX).toString(), target.toString(),
                     sibling(target, PARTIAL_SUFFIX).toString(), sibling(target, OVERLAY_SUFFIX).toString(),
                     choice.cloner().name(), choice.reason(),
-                    request.bandwidthMiBps << 20, request.keepSource);
+                    request.bandwidthMiBps << 20, request.keepSource, request.verify);
             log.info("preflight passed: {} {} -> {} with cloner {} ({})", guest.name(), disk.target(), target,
                     plan.cloner(), plan.clonerReason());
             return plan;
@@ -235,7 +235,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
                 throw ApplicationFailure.newNonRetryableFailure("cloner '" + plan.cloner()
                         + "' is not on this worker's classpath; known: " + cloners.names(), "UnknownCloner");
             }
-            CloneRequest request = new CloneRequest(source, partial, plan.bandwidthBytesPerSecond(), resumeFrom, true);
+            CloneRequest request = new CloneRequest(source, partial, plan.bandwidthBytesPerSecond(), resumeFrom, plan.verify());
             log.info("clone: {} -> {} with {}{}", source, target, cloner.name(),
                     resumeFrom > 0 ? " resuming at byte " + resumeFrom : "");
             CloneResult result;
@@ -243,8 +243,13 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
                 result = cloner.clone(request, (offset, done, total) ->
                         context.heartbeat(new StepProgress("clone", offset, plan.sourceSize(), offset)));
             } catch (CloneException e) {
-                if (!e.retryable()) {
+                // A file that took the partial target's place is not ours to delete.
+                if (e.kind() != CloneException.Kind.TARGET_EXISTS && (!e.retryable()
+                        || e.kind() == CloneException.Kind.VERIFICATION_FAILED)) {
+                    // Nothing to resume from: a wrong copy starts over, a hopeless one leaves nothing.
                     Files.deleteIfExists(partial);
+                }
+                if (!e.retryable()) {
                     throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), "Clone" + e.kind(), e);
                 }
                 throw e;

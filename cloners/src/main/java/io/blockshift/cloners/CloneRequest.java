@@ -10,7 +10,9 @@ import java.nio.file.Path;
  * @param bandwidthBytesPerSecond at most this many bytes a second; 0 for no limit
  * @param resumeOffset the offset up to which an earlier attempt made {@code target} durable
  * @param verify whether to checksum what was read and what was written, even where the cloner
- *     would skip it (a reflink shares the very blocks)
+ *     would skip it (a reflink shares the very blocks). The plain and sparse cloners always
+ *     checksum (the bytes pass through them anyway); reflink and command only when this is true.
+ *     {@link #of} sets it; {@code withVerify(false)} means "verify unless it is cheap to skip".
  */
 public record CloneRequest(Path source, Path target, long bandwidthBytesPerSecond, long resumeOffset, boolean verify) {
 
@@ -24,5 +26,9 @@ public record CloneRequest(Path source, Path target, long bandwidthBytesPerSecon
 
     public CloneRequest withBandwidth(long bytesPerSecond) {
         return new CloneRequest(source, target, bytesPerSecond, resumeOffset, verify);
+    }
+
+    public CloneRequest withVerify(boolean verify) {
+        return new CloneRequest(source, target, bandwidthBytesPerSecond, resumeOffset, verify);
     }
 }

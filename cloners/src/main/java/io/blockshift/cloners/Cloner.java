@@ -19,7 +19,10 @@ import java.nio.file.Path;
  *   <li>Report progress through {@link CloneListener#durable} only for bytes that are on stable
  *       storage (after fdatasync), so a retry after a crash may resume from there.
  *   <li>The listener may throw (a cancel, say): stop promptly and let the exception propagate.
- *       The caller removes the partial target.
+ *       The caller removes the partial target. Call it at least every quarter second, repeating
+ *       the last durable offset when nothing new is durable, so that a cancel is heard promptly.
+ *   <li>On failure, a cloner that can resume (plain, sparse) leaves its partial target for a retry;
+ *       one that cannot (reflink, command) removes it. Either way it never removes anything else.
  *   <li>Fail with {@link CloneException} and the {@link CloneException.Kind} that says whether a
  *       retry could help.
  * </ul>

@@ -1,6 +1,7 @@
 package io.blockshift.cloners;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,7 @@ public final class Cloners {
 
     /** The known names, {@code auto} first. */
     public List<String> names() {
-        var names = new java.util.ArrayList<String>();
+        var names = new ArrayList<String>();
         names.add(AUTO);
         names.addAll(byName.keySet());
         return names;
@@ -56,7 +57,7 @@ public final class Cloners {
      */
     public Choice choose(String requested, Path source, Path targetDirectory) {
         if (AUTO.equals(requested)) {
-            StringBuilder passedOver = new StringBuilder();
+            List<String> passedOver = new ArrayList<>();
             for (String name : AUTO_PREFERENCE) {
                 Cloner cloner = byName.get(name);
                 if (cloner == null) {
@@ -64,11 +65,13 @@ public final class Cloners {
                 }
                 Suitability suitability = cloner.suitability(source, targetDirectory);
                 if (suitability.suitable()) {
-                    return new Choice(cloner, "auto: " + suitability.reason() + passedOver);
+                    return new Choice(cloner, "auto: " + name + ": " + suitability.reason()
+                            + (passedOver.isEmpty() ? "" : " (" + String.join("; ", passedOver) + ")"));
                 }
-                passedOver.append("; not ").append(name).append(": ").append(suitability.reason());
+                passedOver.add(name + ": " + suitability.reason());
             }
-            throw new IllegalArgumentException("no cloner can copy " + source + " into " + targetDirectory + passedOver);
+            throw new IllegalArgumentException("no cloner can copy " + source + " into " + targetDirectory
+                    + (passedOver.isEmpty() ? "" : ": " + String.join("; ", passedOver)));
         }
         Cloner cloner = byName.get(requested);
         if (cloner == null) {
@@ -76,10 +79,15 @@ public final class Cloners {
         }
         Suitability suitability = cloner.suitability(source, targetDirectory);
         if (!suitability.suitable()) {
+            List<String> instead = AUTO_PREFERENCE.stream()
+                    .filter(name -> !name.equals(requested) && byName.containsKey(name))
+                    .filter(name -> byName.get(name).suitability(source, targetDirectory).suitable())
+                    .toList();
             throw new IllegalArgumentException("cloner '" + requested + "' cannot copy " + source + " into "
-                    + targetDirectory + ": " + suitability.reason() + "; use --cloner sparse or plain instead");
+                    + targetDirectory + ": " + suitability.reason()
+                    + (instead.isEmpty() ? "" : "; use --cloner " + String.join(" or ", instead) + " instead"));
         }
-        return new Choice(cloner, "requested: " + suitability.reason());
+        return new Choice(cloner, "requested: " + requested + ": " + suitability.reason());
     }
 
     /** A cloner and why it was chosen. */

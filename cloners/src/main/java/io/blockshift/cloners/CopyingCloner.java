@@ -1,6 +1,7 @@
 package io.blockshift.cloners;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -11,14 +12,18 @@ import java.util.Objects;
 
 /**
  * The copy loop that {@link PlainCloner} and {@link SparseCloner} share: read a chunk, hash it,
- * write it, throttle, make it durable every {@link #DURABLE_EVERY} bytes or {@link #DURABLE_NANOS},
- * report, and at the end checksum the target.
+ * write it (sparse: skip it if all zeros, else have the kernel copy it), throttle, make it durable
+ * every {@link #DURABLE_EVERY} bytes or {@link #DURABLE_NANOS}, whichever comes first, report, and at
+ * the end checksum the target.
  *
  * <ul>
+ *   <li>The target has the source's size from the start (a hole), so a partial target's size says
+ *       nothing about progress: only the durable offsets reported to the listener do.
  *   <li>Resumes from {@link CloneRequest#resumeOffset()}: the target is cut back to that offset (any
  *       bytes past it were never reported durable) and the source's prefix is hashed again, so the
  *       checksum always covers the whole file. A missing target means starting over.
- *   <li>Memory is one direct buffer of {@link #CHUNK} bytes, whatever the file's size.
+ *   <li>Memory is one direct buffer of {@link #CHUNK} bytes a clone (and one shared read-only buffer
+ *       of zeros), whatever the file's size.
  *   <li>The source checksum is of what was read from the source; the target checksum is read back
  *       from the target after the final fdatasync (data extents only, holes folded in as zeros).
  *       Both always run: a copy through user space can go wrong in ways a reflink cannot.
@@ -38,14 +43,39 @@ abstract class CopyingCloner implements Cloner {
     static final int CHUNK = 1 << 20;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(CHUNK).asReadOnlyBuffer();
 
+    private final String name;
+    private final String description;
+    private final String whatItDoes;
+    private final boolean sparse;
     private final long durableEvery;
 
-    CopyingCloner(long durableEvery) {
+    /**
+     * @param sparse whether to copy only data extents and leave holes (and all-zero chunks) as holes
+     * @param durableEvery how many bytes to copy between fdatasyncs
+     */
+    CopyingCloner(String name, String description, String whatItDoes, boolean sparse, long durableEvery) {
+        this.name = name;
+        this.description = description;
+        this.whatItDoes = whatItDoes;
+        this.sparse = sparse;
         this.durableEvery = durableEvery;
     }
 
-    /** Whether to copy only data extents and leave holes (and all-zero chunks) as holes. */
-    abstract boolean sparse();
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final String description() {
+        return description;
+    }
+
+    @Override
+    public final Suitability suitability(Path source, Path targetDirectory) {
+        String problem = Preconditions.whyNot(source, targetDirectory);
+        return problem != null ? Suitability.no(problem) : Suitability.yes(whatItDoes);
+    }
 
     @Override
     public CloneResult clone(CloneRequest request, CloneListener listener) throws IOException {
@@ -58,81 +88,104 @@ abstract class CopyingCloner implements Cloner {
             Object targetKey = fileKey(target, CloneException.Kind.IO, "target");
             long size = in.size();
             long start = resuming ? Math.min(request.resumeOffset(), size) : 0;
-            out.truncate(start);
+            out.truncate(start); // drop whatever an earlier attempt wrote past its last durable offset
+            out.truncate(size); // at full size from the start, so no write extends the file: XFS would preallocate
             Throttle throttle = new Throttle(request.bandwidthBytesPerSecond());
             ByteBuffer buffer = ByteBuffer.allocateDirect(throttle.chunkSize(CHUNK));
-            Progress progress = new Progress(listener, start, sparse() ? dataBytes(in, start, size) : size - start);
-            Crc32cSum sourceSum = new Crc32cSum();
-            sourceSum.update(in, 0, start, buffer, progress::tick);
+            long total = sparse ? dataBytes(in, start, size) : size - start;
+            Copy copy = new Copy(in, out, buffer, throttle, start, new Progress(listener, start, total),
+                    () -> checkStillThere(source, sourceKey, target, targetKey));
+            copy.sourceSum.update(in, 0, start, buffer, copy.progress::tick);
+            in.walk(start, size, sparse, (from, to) -> copy.sourceSum.updateZeros(to - from), copy::data);
+            copy.sync(size);
+            return copy.sourceSum.verify(name(), in, out, size, copy.written, buffer, copy.progress::tick);
+        }
+    }
 
-            boolean kernelCopy = sparse();
-            long written = 0;
-            long position = start;
-            long lastDurable = start;
-            long lastSync = System.nanoTime();
-            while (position < size) {
-                long data = sparse() ? in.nextData(position) : position;
-                long dataStart = data < 0 ? size : Math.min(data, size);
-                sourceSum.updateZeros(dataStart - position);
-                position = dataStart;
-                long dataEnd = position < size ? (sparse() ? Math.min(in.nextHole(position), size) : size) : size;
-                while (position < dataEnd) {
-                    int n = (int) Math.min(buffer.capacity() - position % buffer.capacity(), dataEnd - position);
-                    buffer.clear().limit(n);
-                    if (in.read(buffer, position) < n) {
-                        throw new CloneException(CloneException.Kind.SOURCE_UNAVAILABLE,
-                                "source " + source + " shrank while copying (end of file before " + (position + n) + ")");
+    /** The state of one copy. */
+    private final class Copy {
+
+        final NativeFile in;
+        final NativeFile out;
+        final ByteBuffer buffer;
+        final Throttle throttle;
+        final Progress progress;
+        final Check stillThere;
+        final Crc32cSum sourceSum = new Crc32cSum();
+        boolean kernelCopy = sparse;
+        long written;
+        long lastDurable;
+        long lastSync = System.nanoTime();
+
+        Copy(NativeFile in, NativeFile out, ByteBuffer buffer, Throttle throttle, long start, Progress progress,
+                Check stillThere) {
+            this.in = in;
+            this.out = out;
+            this.buffer = buffer;
+            this.throttle = throttle;
+            this.progress = progress;
+            this.stillThere = stillThere;
+            this.lastDurable = start;
+        }
+
+        /** Copies one data extent in chunks aligned to the buffer's size. */
+        void data(long from, long to) throws CloneException {
+            long position = from;
+            while (position < to) {
+                int n = (int) Math.min(buffer.capacity() - position % buffer.capacity(), to - position);
+                buffer.clear().limit(n);
+                if (in.read(buffer, position) < n) {
+                    throw new CloneException(CloneException.Kind.SOURCE_UNAVAILABLE,
+                            "source " + in.path() + " shrank while copying (end of file before " + (position + n) + ")");
+                }
+                sourceSum.update(buffer.position(0));
+                if (!(sparse && isZeros(buffer.position(0)))) {
+                    kernelCopy = kernelCopy && out.copyFrom(in, position, n);
+                    if (!kernelCopy) {
+                        out.write(buffer, position);
                     }
-                    sourceSum.update(buffer.position(0));
-                    if (!(sparse() && isZeros(buffer.position(0)))) {
-                        kernelCopy = kernelCopy && out.copyFrom(in, position, n);
-                        if (!kernelCopy) {
-                            out.write(buffer, position);
-                        }
-                        written += n;
-                    }
-                    position += n;
-                    progress.advance(n);
-                    throttle.pass(n, progress::tick);
-                    if (position - lastDurable >= durableEvery || System.nanoTime() - lastSync >= DURABLE_NANOS) {
-                        out.fdatasync();
-                        checkStillThere(source, sourceKey, target, targetKey);
-                        lastDurable = position;
-                        lastSync = System.nanoTime();
-                        progress.durable(position);
-                    } else {
-                        progress.tick();
-                    }
+                    written += n;
+                }
+                position += n;
+                progress.advance(n);
+                passThrottle(n);
+                if (position - lastDurable >= durableEvery || System.nanoTime() - lastSync >= DURABLE_NANOS) {
+                    sync(position);
+                } else {
+                    progress.tick();
                 }
             }
-            out.truncate(size);
-            out.fdatasync();
-            checkStillThere(source, sourceKey, target, targetKey);
-            progress.durable(size);
-
-            Crc32cSum targetSum = new Crc32cSum();
-            targetSum.update(out, 0, size, buffer, progress::tick);
-            if (!sourceSum.hex().equals(targetSum.hex())) {
-                throw new CloneException(CloneException.Kind.VERIFICATION_FAILED, target + " does not match " + source
-                        + " (crc32c " + targetSum.hex() + " != " + sourceSum.hex() + "); remove it and copy again from the start");
-            }
-            return new CloneResult(name(), size, written, Crc32cSum.ALGORITHM, sourceSum.hex(), targetSum.hex());
         }
+
+        private void passThrottle(int n) throws CloneException {
+            try {
+                throttle.pass(n, progress::tick);
+            } catch (InterruptedIOException e) {
+                throw new CloneException(CloneException.Kind.IO, "clone of " + in.path() + " interrupted", e);
+            }
+        }
+
+        /** Makes everything below {@code position} durable and says so. */
+        void sync(long position) throws CloneException {
+            out.fdatasync();
+            stillThere.run();
+            lastDurable = position;
+            lastSync = System.nanoTime();
+            progress.durable(position);
+        }
+    }
+
+    /** A check that may fail the clone. */
+    @FunctionalInterface
+    private interface Check {
+        void run() throws CloneException;
     }
 
     /** The bytes in the data extents of [from, to). */
     static long dataBytes(NativeFile file, long from, long to) throws CloneException {
-        long total = 0;
-        long position = from;
-        while (position < to) {
-            long data = file.nextData(position);
-            if (data < 0 || data >= to) {
-                break;
-            }
-            position = Math.min(file.nextHole(data), to);
-            total += position - data;
-        }
-        return total;
+        long[] total = {0};
+        file.walk(from, to, true, (holeStart, holeEnd) -> { }, (dataStart, dataEnd) -> total[0] += dataEnd - dataStart);
+        return total[0];
     }
 
     static boolean isZeros(ByteBuffer buffer) {

@@ -50,25 +50,44 @@ final class Crc32cSum {
 
     /** Adds the bytes of {@code file} in [from, to), reading only its data extents. */
     void update(NativeFile file, long from, long to, ByteBuffer buffer, Runnable tick) throws CloneException {
-        long position = from;
-        while (position < to) {
-            long data = file.nextData(position);
-            long dataStart = data < 0 ? to : Math.min(data, to);
-            updateZeros(dataStart - position);
-            position = dataStart;
-            long dataEnd = position < to ? Math.min(file.nextHole(position), to) : to;
-            while (position < dataEnd) {
+        file.walk(from, to, true, (holeStart, holeEnd) -> updateZeros(holeEnd - holeStart), (dataStart, dataEnd) -> {
+            for (long position = dataStart; position < dataEnd; position += buffer.limit()) {
                 buffer.clear().limit((int) Math.min(buffer.capacity(), dataEnd - position));
-                int n = file.read(buffer, position);
-                if (n < buffer.limit()) {
+                if (file.read(buffer, position) < buffer.limit()) {
                     throw new CloneException(CloneException.Kind.SOURCE_UNAVAILABLE,
-                            file.path() + " ended at " + (position + n) + " while checksumming up to " + to);
+                            file.path() + " ended before " + dataEnd + " while checksumming it");
                 }
                 update(buffer.position(0));
-                position += n;
                 tick.run();
             }
+        });
+    }
+
+    /** Checksums the whole of {@code source} and of {@code target} and compares them. */
+    static CloneResult compare(String cloner, NativeFile source, NativeFile target, long size, long bytesCopied,
+            Runnable tick) throws CloneException {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(CopyingCloner.CHUNK);
+        Crc32cSum sourceSum = new Crc32cSum();
+        sourceSum.update(source, 0, size, buffer, tick);
+        return sourceSum.verify(cloner, source, target, size, bytesCopied, buffer, tick);
+    }
+
+    /**
+     * Checksums {@code target} (after its final sync) and compares it with this, the source's sum.
+     *
+     * @throws CloneException VERIFICATION_FAILED when they differ
+     */
+    CloneResult verify(String cloner, NativeFile source, NativeFile target, long size, long bytesCopied,
+            ByteBuffer buffer, Runnable tick) throws CloneException {
+        Crc32cSum targetSum = new Crc32cSum();
+        long targetSize = target.size();
+        targetSum.update(target, 0, targetSize, buffer, tick);
+        if (targetSize != size || crc != targetSum.crc) {
+            throw new CloneException(CloneException.Kind.VERIFICATION_FAILED, target.path() + " does not match " + source.path()
+                    + " (" + targetSize + " bytes, crc32c " + targetSum.hex() + " != " + size + " bytes, crc32c " + hex()
+                    + "); remove it and copy again from the start");
         }
+        return new CloneResult(cloner, size, bytesCopied, ALGORITHM, hex(), targetSum.hex());
     }
 
     long length() {

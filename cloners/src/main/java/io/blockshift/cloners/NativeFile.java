@@ -96,13 +96,55 @@ final class NativeFile implements AutoCloseable {
         throw failure("seek hole in", errno);
     }
 
+    /** What to do with one range of a file. */
+    @FunctionalInterface
+    interface Range {
+        void accept(long from, long to) throws CloneException;
+    }
+
+    /**
+     * Walks [from, to) in order, handing each hole and each data extent to {@code hole} and
+     * {@code data} (never an empty range). Unless {@code sparse}, all of it is one data extent.
+     */
+    void walk(long from, long to, boolean sparse, Range hole, Range data) throws CloneException {
+        long position = from;
+        while (position < to) {
+            long next = sparse ? nextData(position) : position;
+            long dataStart = next < 0 ? to : Math.min(next, to);
+            if (dataStart > position) {
+                hole.accept(position, dataStart);
+            }
+            if (dataStart < to) {
+                long dataEnd = sparse ? Math.min(nextHole(dataStart), to) : to;
+                data.accept(dataStart, dataEnd);
+                position = dataEnd;
+            } else {
+                position = to;
+            }
+        }
+    }
+
     /** Reads {@code buffer.limit()} bytes at {@code offset}; fewer only at the end of the file. */
     int read(ByteBuffer buffer, long offset) throws CloneException {
+        return transfer(false, buffer, offset);
+    }
+
+    /** Writes the first {@code buffer.limit()} bytes at {@code offset}. */
+    void write(ByteBuffer buffer, long offset) throws CloneException {
+        if (transfer(true, buffer, offset) < buffer.limit()) {
+            throw new CloneException(CloneException.Kind.IO, "short write to " + path + " at offset " + offset);
+        }
+    }
+
+    /** pread or pwrite until the buffer's limit, the end of the file or an error. */
+    private int transfer(boolean write, ByteBuffer buffer, long offset) throws CloneException {
         Pointer base = Native.getDirectBufferPointer(buffer);
         int want = buffer.limit();
-        int got = 0;
-        while (got < want) {
-            long n = Libc.C.pread(fd, base.share(got), want - got, offset + got);
+        int done = 0;
+        while (done < want) {
+            long n = write
+                    ? Libc.C.pwrite(fd, base.share(done), want - done, offset + done)
+                    : Libc.C.pread(fd, base.share(done), want - done, offset + done);
             if (n == 0) {
                 break;
             }
@@ -111,29 +153,11 @@ final class NativeFile implements AutoCloseable {
                 if (errno == Libc.EINTR) {
                     continue;
                 }
-                throw failure("read", offset + got, errno);
-            }
-            got += (int) n;
-        }
-        return got;
-    }
-
-    /** Writes the first {@code buffer.limit()} bytes at {@code offset}. */
-    void write(ByteBuffer buffer, long offset) throws CloneException {
-        Pointer base = Native.getDirectBufferPointer(buffer);
-        int want = buffer.limit();
-        int done = 0;
-        while (done < want) {
-            long n = Libc.C.pwrite(fd, base.share(done), want - done, offset + done);
-            if (n < 0) {
-                int errno = Native.getLastError();
-                if (errno == Libc.EINTR) {
-                    continue;
-                }
-                throw failure("write", offset + done, errno);
+                throw failure(write ? "write" : "read", offset + done, errno);
             }
             done += (int) n;
         }
+        return done;
     }
 
     /**

@@ -1,7 +1,5 @@
 package io.blockshift.cloners;
 
-import java.nio.file.Path;
-
 /**
  * Copies only the source's data and leaves its holes as holes; the target gets the source's exact
  * size. The fast choice for raw disk images on filesystems that cannot reflink (ext4, say).
@@ -25,27 +23,7 @@ public final class SparseCloner extends CopyingCloner {
 
     /** For tests: fdatasync every {@code durableEvery} bytes. */
     SparseCloner(long durableEvery) {
-        super(durableEvery);
-    }
-
-    @Override
-    public String name() {
-        return "sparse";
-    }
-
-    @Override
-    public String description() {
-        return "copies only the data, holes stay holes (lseek SEEK_DATA/SEEK_HOLE, copy_file_range); any Linux filesystem";
-    }
-
-    @Override
-    public Suitability suitability(Path source, Path targetDirectory) {
-        String problem = Preconditions.whyNot(source, targetDirectory);
-        return problem != null ? Suitability.no(problem) : Suitability.yes("copies only the data extents, holes stay holes");
-    }
-
-    @Override
-    boolean sparse() {
-        return true;
+        super("sparse", "copies only the data, holes stay holes (lseek SEEK_DATA/SEEK_HOLE, copy_file_range); any Linux filesystem",
+                "copies only the data extents, holes stay holes", true, durableEvery);
     }
 }

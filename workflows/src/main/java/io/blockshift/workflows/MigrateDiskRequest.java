@@ -26,6 +26,11 @@ public class MigrateDiskRequest {
     public long bandwidthMiBps = 0;
     /** Keep the old base image A instead of deleting it at the end. */
     public boolean keepSource = false;
+    /**
+     * Checksum the clone even where the cloner would skip it: a reflink shares the very blocks, so
+     * it only checksums when asked. The copying cloners always do.
+     */
+    public boolean verify = false;
 
     @JsonIgnore
     private final List<String> unknownFields = new ArrayList<>();
@@ -51,7 +56,7 @@ public class MigrateDiskRequest {
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
         if (!unknownFields.isEmpty()) {
-            problems.add("unknown field(s) " + unknownFields + "; known fields are domain, disk, target, cloner, connectUri, bandwidthMiBps, keepSource");
+            problems.add("unknown field(s) " + unknownFields + "; known fields are domain, disk, target, cloner, connectUri, bandwidthMiBps, keepSource, verify");
         }
         if (blank(domain)) {
             problems.add("'domain' is missing: give the domain's name or UUID");

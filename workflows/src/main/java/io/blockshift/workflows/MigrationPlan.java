@@ -21,6 +21,7 @@ package io.blockshift.workflows;
  * @param clonerReason why that cloner
  * @param bandwidthBytesPerSecond limit for the copy and block jobs; 0 for none
  * @param keepSource keep A at the end
+ * @param verify checksum the clone even where the cloner would skip it
  */
 public record MigrationPlan(
         String connectUri,
@@ -39,5 +40,6 @@ public record MigrationPlan(
         String cloner,
         String clonerReason,
         long bandwidthBytesPerSecond,
-        boolean keepSource) {
+        boolean keepSource,
+        boolean verify) {
 }

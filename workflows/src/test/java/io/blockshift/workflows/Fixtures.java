@@ -23,7 +23,7 @@ final class Fixtures {
     static final MigrationPlan PLAN = new MigrationPlan(
             "qemu:///system", DOMAIN, "6f1c2d3e-0000-4000-8000-000000000001", true, DISK,
             SOURCE, "raw", 10L << 30, 3L << 30, TOP, TARGET, TARGET + ".partial", OVERLAY,
-            CLONER, "source is sparse", 0, false);
+            CLONER, "source is sparse", 0, false, false);
 
     static final CloneReport CLONE = clone(CHECKSUM, CHECKSUM);
     static final BlockJobReport MIRROR = new BlockJobReport("copy", 64L << 20, 1500, 1, false);
