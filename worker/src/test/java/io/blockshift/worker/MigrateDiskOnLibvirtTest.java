@@ -178,6 +178,41 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aCancelDuringTheMirrorAbortsTheBlockJobAndRollsBack() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
+            write(vm, "before the snapshot");
+            // 12 MiB written to A' and a mirror held to 1 MiB/s: the block job is still running when the cancel comes.
+            java.util.concurrent.CountDownLatch mirroring = new java.util.concurrent.CountDownLatch(1);
+            HookedActivities activities = activities(vm.dst)
+                    .after("snapshot", () -> {
+                        write(vm, "after the snapshot");
+                        for (int mib = 10; mib < 22; mib++) {
+                            vm.write(0x66, mib);
+                        }
+                    })
+                    .before("mirrorToOverlay", mirroring::countDown);
+            MigrateDiskRequest request = request(vm, vm.target());
+            request.bandwidthMiBps = 1;
+            try (Run run = start(activities, request)) {
+                WorkflowClient.start(run.workflow()::migrate, request);
+                WorkflowStub stub = WorkflowStub.fromTyped(run.workflow());
+                mirroring.await();
+                Thread.sleep(1500);
+                assertTrue(vm.liveDisk("vda").hasMirror(), "the mirror is running");
+                stub.cancel();
+
+                WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                        () -> stub.getResult(MigrateDiskResult.class));
+
+                assertInstanceOf(CanceledFailure.class, e.getCause());
+                assertTrue(activities.calls.contains("abortMirror"));
+            }
+            assertRolledBack(vm);
+            assertTrue(TestVm.holds(vm.vda, "raw", 0x66, 21), "A holds what the guest wrote while the mirror ran");
+        }
+    }
+
     /** The VM runs on A alone, live and persistent, A holds every write, and nothing new is on disk. */
     private static void assertRolledBack(TestVm vm) throws Exception {
         Disk live = vm.liveDisk("vda");
