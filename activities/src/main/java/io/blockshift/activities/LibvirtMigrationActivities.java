@@ -241,7 +241,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             CloneResult result;
             try {
                 result = cloner.clone(request, (offset, done, total) ->
-                        context.heartbeat(new StepProgress("clone", offset, plan.sourceSize(), offset)));
+                        context.heartbeat(new StepProgress("clone", resumeFrom + done, resumeFrom + total, offset)));
             } catch (CloneException e) {
                 // A file that took the partial target's place is not ours to delete.
                 if (e.kind() != CloneException.Kind.TARGET_EXISTS && (!e.retryable()

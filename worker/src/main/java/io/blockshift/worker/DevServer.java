@@ -15,6 +15,8 @@ import java.util.Optional;
  */
 public final class DevServer implements AutoCloseable {
 
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+
     private final Process process;
     private final String target;
     private final Path log;
@@ -48,7 +50,13 @@ public final class DevServer implements AutoCloseable {
     public static DevServer start(Path binary, int port, Path database, boolean ui) throws IOException, InterruptedException {
         int grpcPort = port == 0 ? freePort() : port;
         Files.createDirectories(database.toAbsolutePath().getParent());
-        List<String> command = new ArrayList<>(List.of(binary.toString(), "server", "start-dev",
+        List<String> command = new ArrayList<>();
+        // A session of its own: Ctrl-C in the operator's terminal reaches blockshift alone, which keeps
+        // the server up until a canceled migration has rolled back.
+        if (Files.isExecutable(SETSID)) {
+            command.add(SETSID.toString());
+        }
+        command.addAll(List.of(binary.toString(), "server", "start-dev",
                 "--ip", "127.0.0.1", "--port", String.valueOf(grpcPort),
                 "--db-filename", database.toString(), "--log-level", "warn"));
         if (ui) {

@@ -25,16 +25,19 @@ public final class TemporalConnection {
 
     /** Whether a Temporal frontend answers at {@code target} within {@code timeout}. */
     public static boolean answers(String target, Duration timeout) {
-        WorkflowServiceStubs service = WorkflowServiceStubs.newConnectedServiceStubs(
-                WorkflowServiceStubsOptions.newBuilder().setTarget(target).build(), timeout);
+        WorkflowServiceStubs service = null;
         try {
+            service = WorkflowServiceStubs.newConnectedServiceStubs(
+                    WorkflowServiceStubsOptions.newBuilder().setTarget(target).build(), timeout);
             service.blockingStub().withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
             return true;
         } catch (RuntimeException e) {
             return false;
         } finally {
-            service.shutdownNow();
+            if (service != null) {
+                service.shutdownNow();
+            }
         }
     }
 }

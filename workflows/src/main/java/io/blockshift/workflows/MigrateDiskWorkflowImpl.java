@@ -62,7 +62,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
     private MigrationPlan plan;
     private CloneReport clone;
     private MigrateDiskResult result;
-    private String failure;
+    private ApplicationFailure failure;
 
     @Override
     public MigrateDiskResult migrate(MigrateDiskRequest request) {
@@ -102,7 +102,8 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
     @Override
     public MigrationStatus status() {
-        return new MigrationStatus(phase, List.copyOf(stepsDone), plan, result, failure);
+        return new MigrationStatus(phase, List.copyOf(stepsDone), plan, result,
+                failure == null ? null : failure.getOriginalMessage(), failure == null ? null : failure.getType());
     }
 
     private void refuseMalformed(MigrateDiskRequest request) {
@@ -214,7 +215,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
      */
     private ApplicationFailure fail(String endPhase, ApplicationFailure failure) {
         phase = endPhase;
-        this.failure = failure.getOriginalMessage();
+        this.failure = failure;
         return failure;
     }
 

@@ -12,7 +12,9 @@ import java.util.List;
  * @param result the result once done; also there when a cancel that came too late made Temporal
  *     close the workflow as CANCELED
  * @param failure why it failed or was refused, once it has
+ * @param failureType the failure's type ({@code Refused}, {@code RolledBack}, ...), once it has
  */
 public record MigrationStatus(String phase, List<String> stepsDone, MigrationPlan plan, MigrateDiskResult result,
-        String failure) {
+        String failure,
+        String failureType) {
 }

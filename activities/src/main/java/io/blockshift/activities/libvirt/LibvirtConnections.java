@@ -3,6 +3,7 @@ package io.blockshift.activities.libvirt;
 import java.util.HashMap;
 import java.util.Map;
 import org.libvirt.Connect;
+import org.libvirt.ErrorCallback;
 import org.libvirt.Library;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
@@ -17,6 +18,8 @@ public final class LibvirtConnections implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LibvirtConnections.class);
     private static Thread eventLoop;
+    /** Held for as long as libvirt may call it: JNA callbacks must stay reachable. */
+    private static final ErrorCallback SILENT = new ErrorCallback();
 
     private final Map<String, Connect> byUri = new HashMap<>();
 
@@ -73,6 +76,8 @@ public final class LibvirtConnections implements AutoCloseable {
             return;
         }
         try {
+            // libvirt prints every error to stderr by default; blockshift reports them itself.
+            Connect.setErrorCallback(SILENT);
             Library.initEventLoop();
         } catch (LibvirtException e) {
             throw new IllegalStateException("cannot start libvirt's event loop: " + e.getMessage(), e);

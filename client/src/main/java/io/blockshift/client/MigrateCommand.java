@@ -1,0 +1,129 @@
+package io.blockshift.client;
+
+import io.blockshift.activities.files.StorageRoots;
+import io.blockshift.workflows.MigrateDiskRequest;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code blockshift migrate}: one live disk migration, followed to its end. */
+@Command(name = "migrate",
+        header = "Move a disk of a running VM to new storage, live.",
+        description = {
+            "Moves one disk of a running VM to new storage with no guest downtime, as a durable MigrateDisk"
+                    + " workflow, and shows its progress until the guest runs on the target.",
+            "With a Temporal server at --temporal, a blockshift worker on the VM's host does the work. When none"
+                    + " answers, migrate runs a server and a worker itself for the duration (the Temporal CLI's"
+                    + " dev server when 'temporal' is installed, else an in-memory one).",
+            "Ctrl-C cancels: the migration rolls back (or, past the point of no return, finishes) and migrate"
+                    + " waits for that before it exits."},
+        footer = {"", "Example:", "  blockshift migrate --domain vm1 --disk vda --target /srv/fast/vm1-vda.img"})
+final class MigrateCommand implements Callable<Integer> {
+
+    /** How long migrate waits for a Temporal server to answer before it runs its own. */
+    static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(1);
+
+    @Mixin
+    TemporalOptions temporal;
+
+    @Option(names = "--domain", required = true, paramLabel = "DOMAIN", description = "The VM: its libvirt name or UUID.")
+    String domain;
+
+    @Option(names = "--disk", required = true, paramLabel = "DISK",
+            description = "The disk: its target dev (vda) or its current source path.")
+    String disk;
+
+    @Option(names = "--target", required = true, paramLabel = "PATH",
+            description = "The new base image B (a relative path is taken from the current directory); its"
+                    + " temporary overlays go beside it.")
+    Path target;
+
+    @Mixin
+    ClonerOptions copying;
+
+    @Option(names = "--keep-source", description = "Keep the old base image A instead of deleting it at the end.")
+    boolean keepSource;
+
+    @Option(names = "--connect", paramLabel = "URI", defaultValue = "qemu:///system",
+            description = "libvirt URI of the VM's host, as the worker sees it (default: ${DEFAULT-VALUE}).")
+    String connectUri;
+
+    @Option(names = "--workflow-id", paramLabel = "ID",
+            description = "Workflow ID (default: migrate-DOMAIN-DISK-RANDOM). An ID already running is refused.")
+    String workflowId;
+
+    @Option(names = "--storage-root", paramLabel = "DIR",
+            description = "With the embedded worker only: another directory it may write in, besides the target's"
+                    + " own (repeatable).")
+    List<Path> storageRoots = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print the outcome as JSON on stdout (the workflow ID line goes to stderr).")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        BlockshiftCli.logLevel("WARN");
+        MigrateDiskRequest request = request();
+        String id = workflowId != null ? workflowId : MigrationSession.defaultWorkflowId(domain, disk);
+        PrintStream announce = json ? System.err : System.out;
+        ProgressDisplay display = ProgressDisplay.onStderr();
+        MigrationSession.Outcome outcome;
+        // Until the workflow starts, Ctrl-C only stops what is being set up; then the session cancels it.
+        try (Interrupts.Flag interrupted = Interrupts.flag("canceling: no migration has started yet")) {
+            Optional<TemporalClient> server = temporal.connectIfAnswers(ANSWER_TIMEOUT);
+            if (server.isPresent()) {
+                try (TemporalClient client = server.get()) {
+                    if (interrupted.raised()) {
+                        return canceledBeforeStart();
+                    }
+                    outcome = new MigrationSession(client.client(), temporal.taskQueue, display, temporal.workerCommand(),
+                            "the workflow goes on on the server; follow it with: temporal workflow show --follow"
+                                    + " --address " + temporal.address + " -w " + id).run(request, id, announce);
+                }
+            } else {
+                System.err.println("no Temporal server answers at " + temporal.address
+                        + "; running one and a worker in this process for this migration");
+                try (EmbeddedTemporal embedded = EmbeddedTemporal.start(temporal.taskQueue, roots(), System.err)) {
+                    if (interrupted.raised()) {
+                        return canceledBeforeStart();
+                    }
+                    outcome = new MigrationSession(embedded.client(), temporal.taskQueue, display, null,
+                            embedded.ifAbandoned()).run(request, id, announce);
+                }
+            }
+        }
+        return MigrationSession.report(outcome, json, System.out, System.err);
+    }
+
+    private static int canceledBeforeStart() {
+        System.err.println(ExitCodes.outcome(ExitCodes.CANCELED) + ": nothing was started or changed");
+        return ExitCodes.CANCELED;
+    }
+
+    MigrateDiskRequest request() {
+        MigrateDiskRequest request = new MigrateDiskRequest(domain, disk, target.toAbsolutePath().normalize().toString());
+        request.cloner = copying.cloner;
+        request.bandwidthMiBps = copying.bandwidthMiBps;
+        request.keepSource = keepSource;
+        request.connectUri = connectUri;
+        return request;
+    }
+
+    /** The embedded worker may write in the target's directory and any --storage-root. */
+    private StorageRoots roots() {
+        List<Path> roots = new ArrayList<>();
+        Path parent = target.toAbsolutePath().normalize().getParent();
+        if (parent != null) {
+            roots.add(parent);
+        }
+        storageRoots.forEach(root -> roots.add(root.toAbsolutePath().normalize()));
+        return new StorageRoots(roots);
+    }
+}

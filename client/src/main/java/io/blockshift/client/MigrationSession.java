@@ -1,0 +1,428 @@
+package io.blockshift.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.MigrateDiskResult;
+import io.blockshift.workflows.MigrateDiskWorkflow;
+import io.blockshift.workflows.MigrationPlan;
+import io.blockshift.workflows.MigrationStatus;
+import io.blockshift.workflows.StepProgress;
+import io.temporal.api.common.v1.Payloads;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.enums.v1.TaskQueueType;
+import io.temporal.api.query.v1.WorkflowQuery;
+import io.temporal.api.taskqueue.v1.TaskQueue;
+import io.temporal.api.workflow.v1.PendingActivityInfo;
+import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
+import io.temporal.api.workflowservice.v1.QueryWorkflowRequest;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.common.converter.DataConverter;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One {@code MigrateDisk} run as the operator sees it: starts the workflow, shows its progress
+ * until it ends, turns Ctrl-C into a cancel (the workflow rolls back), and sums up the outcome
+ * with its exit status. {@code migrate} and {@code demo} both run migrations through this.
+ */
+final class MigrationSession {
+
+    static final Duration POLL = Duration.ofMillis(250);
+    /** How long a poll's calls to the server may take. */
+    private static final Duration CALL_DEADLINE = Duration.ofSeconds(1);
+    /** After this long without a worker answering, tell the operator to start one. */
+    static final Duration WORKER_HINT_AFTER = Duration.ofSeconds(5);
+    /** Ctrl-C this many times stops waiting for a rollback. */
+    private static final int INTERRUPTS_TO_ABANDON = 3;
+
+    /**
+     * How a migration ended.
+     *
+     * @param workflowId the workflow's ID
+     * @param exitCode see {@link ExitCodes}
+     * @param result the result when it succeeded, else null
+     * @param failureType the deciding failure type when it failed, else null
+     * @param message what to tell the operator when it did not succeed, else null
+     * @param plan what preflight resolved, when the workflow got that far and still answers
+     */
+    record Outcome(String workflowId, int exitCode, MigrateDiskResult result, String failureType, String message,
+            MigrationPlan plan) {
+    }
+
+    private final WorkflowClient client;
+    private final String taskQueue;
+    private final ProgressDisplay display;
+    private final String workerHint;
+    private final String ifAbandoned;
+
+    /**
+     * @param workerHint the command that starts a worker, shown when none picks the workflow up;
+     *     null when this process runs the worker itself
+     * @param ifAbandoned what happens to a rollback the operator stops waiting for
+     */
+    MigrationSession(WorkflowClient client, String taskQueue, ProgressDisplay display, String workerHint,
+            String ifAbandoned) {
+        this.client = client;
+        this.taskQueue = taskQueue;
+        this.display = display;
+        this.workerHint = workerHint;
+        this.ifAbandoned = ifAbandoned;
+    }
+
+    /** {@code migrate-<domain>-<disk>-<6 random hex digits>}, with path disks shortened to their file name. */
+    static String defaultWorkflowId(String domain, String disk) {
+        String diskName = disk.contains("/") ? String.valueOf(Path.of(disk).getFileName()) : disk;
+        return "migrate-" + idPart(domain) + "-" + idPart(diskName) + "-" + UUID.randomUUID().toString().substring(0, 6);
+    }
+
+    /**
+     * Starts the migration, announces its workflow ID on {@code announce}, and follows it to the
+     * end. A workflow ID already running is a refusal, reported on stderr.
+     */
+    Outcome run(MigrateDiskRequest request, String workflowId, PrintStream announce) throws InterruptedException {
+        AtomicInteger interrupts = new AtomicInteger();
+        // Heard from before the start, so that no Ctrl-C leaves a workflow behind unannounced.
+        try (Interrupts.Registration ignored = Interrupts.onInterrupt(() -> onInterrupt(interrupts.incrementAndGet()))) {
+            WorkflowStub stub = client.newUntypedWorkflowStub(MigrateDiskWorkflow.TYPE, WorkflowOptions.newBuilder()
+                    .setWorkflowId(workflowId)
+                    .setTaskQueue(taskQueue)
+                    .build());
+            WorkflowExecution execution;
+            try {
+                execution = stub.start(request);
+            } catch (WorkflowExecutionAlreadyStarted e) {
+                String message = "workflow " + workflowId + " is already running (run " + e.getExecution().getRunId()
+                        + "), so nothing was started; follow it with: temporal workflow show --follow -w " + workflowId
+                        + ", or give another --workflow-id";
+                return new Outcome(workflowId, ExitCodes.REFUSED, null, null, message, null);
+            }
+            announce.println("workflow: " + workflowId);
+            announce.flush();
+            return follow(stub, execution, interrupts);
+        } finally {
+            display.finish();
+        }
+    }
+
+    private Outcome follow(WorkflowStub stub, WorkflowExecution execution, AtomicInteger interrupts)
+            throws InterruptedException {
+        CompletableFuture<MigrateDiskResult> result = stub.getResultAsync(MigrateDiskResult.class);
+        Watcher watcher = new Watcher(execution);
+        boolean endedUnstarted = false;
+        boolean cancelSent = false;
+        while (!result.isDone()) {
+            if (interrupts.get() > 0 && !cancelSent) {
+                cancelSent = true;
+                endedUnstarted = cancelOrEnd(stub, execution);
+            }
+            watcher.poll();
+            try {
+                result.get(POLL.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException stillRunningOrEnded) {
+                // The loop's condition tells which.
+            }
+        }
+        display.finish();
+        if (endedUnstarted) {
+            return new Outcome(execution.getWorkflowId(), ExitCodes.CANCELED, null, null,
+                    "no worker had picked the migration up, so it was ended (terminated) before it began: nothing"
+                            + " was changed", null);
+        }
+        String id = execution.getWorkflowId();
+        WorkflowFailedException failed;
+        try {
+            MigrateDiskResult done = result.get();
+            // The plan is asked for again only if no poll saw it (a migration of a blink).
+            MigrationPlan plan = watcher.lastPlan != null ? watcher.lastPlan
+                    : watcher.status().map(MigrationStatus::plan).orElse(null);
+            return new Outcome(id, ExitCodes.OK, done, null, null, plan);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof WorkflowFailedException workflowFailed)) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
+            failed = workflowFailed;
+        }
+        Optional<MigrationStatus> status = watcher.status();
+        MigrationPlan plan = status.map(MigrationStatus::plan).orElse(watcher.lastPlan);
+        int exitCode = ExitCodes.of(failed);
+        if (exitCode == ExitCodes.CANCELED && status.isPresent()) {
+            // Temporal closes a workflow asked to cancel as CANCELED whatever it did after: its
+            // status says whether it rolled back, failed, or finished the migration regardless.
+            MigrationStatus end = status.get();
+            if (end.result() != null) {
+                return new Outcome(id, ExitCodes.OK, end.result(), null, null, plan);
+            }
+            exitCode = ExitCodes.afterCancel(end.failureType());
+            if (exitCode != ExitCodes.CANCELED && end.failure() != null) {
+                return new Outcome(id, exitCode, null, null, end.failure(), plan);
+            }
+        }
+        return new Outcome(id, exitCode, null, ExitCodes.failureType(failed), ExitCodes.message(failed), plan);
+    }
+
+    /**
+     * Cancels the workflow, so that it rolls back. A workflow no worker has run yet has done nothing
+     * and would wait for a worker to hear the cancel: it is terminated instead.
+     *
+     * @return whether it was terminated
+     */
+    private boolean cancelOrEnd(WorkflowStub stub, WorkflowExecution execution) {
+        if (neverRun(execution)) {
+            try {
+                stub.terminate("canceled by the operator before any worker picked it up");
+                return true;
+            } catch (RuntimeException alreadyEnded) {
+                // A worker got to it meanwhile, or it ended: cancel as usual.
+            }
+        }
+        try {
+            stub.cancel();
+        } catch (RuntimeException ended) {
+            // It ended meanwhile: the result says how.
+        }
+        return false;
+    }
+
+    /** Whether no worker has completed a single workflow task of this run yet. */
+    private boolean neverRun(WorkflowExecution execution) {
+        try {
+            return client.fetchHistory(execution.getWorkflowId(), execution.getRunId()).getEvents().stream()
+                    .noneMatch(event -> event.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+        } catch (RuntimeException cannotTell) {
+            return false;
+        }
+    }
+
+    private void onInterrupt(int count) {
+        if (count == 1) {
+            display.note("canceling: the migration rolls back unless the guest already runs on the new storage;"
+                    + " waiting for it to end");
+        } else if (count < INTERRUPTS_TO_ABANDON) {
+            display.note("still waiting for the workflow to end; press Ctrl-C " + (INTERRUPTS_TO_ABANDON - count)
+                    + " more time(s) to stop waiting: " + ifAbandoned);
+        } else {
+            display.finish();
+            System.err.println("stopped waiting: " + ifAbandoned);
+            System.exit(Interrupts.EXIT_INTERRUPTED);
+        }
+    }
+
+    /** Polls the workflow's status query and its pending activities' heartbeats. */
+    private final class Watcher {
+        private final WorkflowExecution execution;
+        private final DataConverter converter = client.getOptions().getDataConverter();
+        private final String namespace = client.getOptions().getNamespace();
+        private final long started = System.nanoTime();
+        private final Set<String> retriesReported = new HashSet<>();
+        private boolean hinted;
+        private MigrationPlan lastPlan;
+
+        Watcher(WorkflowExecution execution) {
+            this.execution = execution;
+        }
+
+        void poll() {
+            Optional<MigrationStatus> status = status();
+            status.ifPresent(s -> {
+                display.step(s.phase());
+                if (s.plan() != null) {
+                    lastPlan = s.plan();
+                }
+            });
+            String phase = status.map(MigrationStatus::phase).orElse(null);
+            describe().ifPresent(description -> {
+                for (PendingActivityInfo activity : description.getPendingActivitiesList()) {
+                    reportRetry(activity);
+                    heartbeat(activity).ifPresent(p -> display.bytes(
+                            phase == null || phase.equals(p.step()) ? p.step() : phase + " (" + p.step() + ")",
+                            p.bytesDone(), p.bytesTotal()));
+                }
+            });
+            if (workerHint != null && !hinted && (phase == null || "starting".equals(phase))
+                    && System.nanoTime() - started > WORKER_HINT_AFTER.toNanos()) {
+                hinted = true;
+                hintAtWorker();
+            }
+        }
+
+        /** The workflow's {@code status} query, or empty when no worker answers in time. */
+        Optional<MigrationStatus> status() {
+            try {
+                Payloads answer = stub().queryWorkflow(QueryWorkflowRequest.newBuilder()
+                        .setNamespace(namespace)
+                        .setExecution(execution)
+                        .setQuery(WorkflowQuery.newBuilder().setQueryType("status"))
+                        .build()).getQueryResult();
+                return Optional.ofNullable(
+                        converter.fromPayloads(0, Optional.of(answer), MigrationStatus.class, MigrationStatus.class));
+            } catch (RuntimeException noAnswer) {
+                return Optional.empty();
+            }
+        }
+
+        private Optional<DescribeWorkflowExecutionResponse> describe() {
+            try {
+                return Optional.of(stub().describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
+                        .setNamespace(namespace).setExecution(execution).build()));
+            } catch (RuntimeException noAnswer) {
+                return Optional.empty();
+            }
+        }
+
+        private Optional<StepProgress> heartbeat(PendingActivityInfo activity) {
+            if (!activity.hasHeartbeatDetails()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.ofNullable(converter.fromPayloads(0, Optional.of(activity.getHeartbeatDetails()),
+                        StepProgress.class, StepProgress.class));
+            } catch (RuntimeException notProgress) {
+                return Optional.empty();
+            }
+        }
+
+        /** Says once per attempt why an activity is being retried. */
+        private void reportRetry(PendingActivityInfo activity) {
+            if (activity.getAttempt() > 1 && activity.hasLastFailure()
+                    && retriesReported.add(activity.getActivityId() + "/" + activity.getAttempt())) {
+                display.note(activity.getActivityType().getName() + ": attempt " + activity.getAttempt() + " after: "
+                        + activity.getLastFailure().getMessage());
+            }
+        }
+
+        private void hintAtWorker() {
+            int pollers;
+            try {
+                pollers = stub().describeTaskQueue(DescribeTaskQueueRequest.newBuilder()
+                        .setNamespace(namespace)
+                        .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue))
+                        .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+                        .build()).getPollersCount();
+            } catch (RuntimeException noAnswer) {
+                pollers = -1;
+            }
+            String seconds = WORKER_HINT_AFTER.toSeconds() + " s";
+            display.note(pollers > 0
+                    ? "hint: " + pollers + " worker(s) poll task queue '" + taskQueue + "' but none has started this"
+                            + " migration within " + seconds + "; it starts when one is free"
+                    : "hint: no worker has picked this migration up within " + seconds + " (task queue '" + taskQueue
+                            + "', namespace '" + namespace + "'); it starts as soon as one does. On the VM's host run: "
+                            + workerHint);
+        }
+
+        private WorkflowServiceBlockingStub stub() {
+            return client.getWorkflowServiceStubs().blockingStub()
+                    .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // ------------------------------------------------------------------ reporting
+
+    /** What each step does, for the summary. */
+    private static final Map<String, String> STEP_MEANINGS = Map.of(
+            "preflight", "checked the domain, the disk, the target and free space",
+            "snapshot", "the guest writes to a snapshot overlay A' while A stays still",
+            "clone", "copied A to B",
+            "overlay", "created B', an empty overlay backed by B",
+            "mirror", "mirrored A' into B', then pivoted the guest onto B'",
+            "commit", "committed B' into B, then pivoted the guest onto B alone",
+            "cleanup", "removed A', B' and stale snapshot metadata");
+
+    /**
+     * Prints the outcome (the summary on {@code out}, or the failure's message on {@code err}; or
+     * JSON on {@code out}) and returns its exit status.
+     */
+    static int report(Outcome outcome, boolean json, PrintStream out, PrintStream err) {
+        if (json) {
+            out.println(toJson(outcome));
+        } else if (outcome.result() != null) {
+            printResult(out, outcome.result());
+        }
+        if (outcome.message() != null) {
+            err.println(ExitCodes.outcome(outcome.exitCode()) + ": " + outcome.message());
+        }
+        return outcome.exitCode();
+    }
+
+    /** The summary of a successful migration: each step and its time, the cloner, bytes and checksum. */
+    static void printResult(PrintStream out, MigrateDiskResult result) {
+        summary(result).forEach(out::println);
+    }
+
+    /** {@link #printResult}'s lines. */
+    static List<String> summary(MigrateDiskResult result) {
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "migrated %s %s in %s: the guest runs on %s", result.domain(),
+                result.disk(), ProgressDisplay.duration(result.totalMillis()), result.target()));
+        lines.add("  A  " + result.source());
+        lines.add("  B  " + result.target());
+        result.steps().forEach((step, millis) -> lines.add(String.format(Locale.ROOT, "  %-9s %8s  %s", step,
+                ProgressDisplay.duration(millis), stepDetail(step, result))));
+        lines.add("cloner:   " + result.cloner() + " (" + result.clonerReason() + ")");
+        lines.add("copied:   " + ProgressDisplay.bytes(result.bytesCopied()) + " (" + result.bytesCopied() + " bytes)");
+        lines.add("checksum: " + (result.checksum() == null ? "none (the copy was not checksummed)"
+                : result.checksumAlgorithm() + " " + result.checksum() + " (A and B agree)"));
+        if (result.cancelIgnored()) {
+            lines.add("note:     the cancel came after the guest had moved onto the new storage, so the migration"
+                    + " finished instead of rolling back");
+        }
+        return lines;
+    }
+
+    private static String stepDetail(String step, MigrateDiskResult result) {
+        String meaning = STEP_MEANINGS.getOrDefault(step, "");
+        return switch (step) {
+            case "clone" -> meaning + " with " + result.cloner() + ": " + ProgressDisplay.bytes(result.bytesCopied());
+            case "cleanup" -> (result.sourceKept() ? "kept A; " : "deleted A; ") + meaning;
+            default -> meaning;
+        };
+    }
+
+    /** The outcome as one JSON object, for {@code --json}. */
+    static String toJson(Outcome outcome) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("workflowId", outcome.workflowId());
+        json.put("outcome", ExitCodes.outcome(outcome.exitCode()));
+        json.put("exitCode", outcome.exitCode());
+        if (outcome.result() != null) {
+            json.put("result", outcome.result());
+            json.put("totalMillis", outcome.result().totalMillis());
+        } else {
+            json.put("failureType", outcome.failureType());
+            json.put("message", outcome.message());
+        }
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String idPart(String s) {
+        return s.replaceAll("[^A-Za-z0-9_.-]+", "_");
+    }
+}

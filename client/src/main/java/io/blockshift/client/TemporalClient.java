@@ -1,0 +1,70 @@
+package io.blockshift.client;
+
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A connection to a Temporal frontend that closes completely. gRPC's shared network threads
+ * linger for a second after their last channel closes, blocked in native code, and the JVM waits
+ * 300 ms at exit for threads in native code: with threads of its own, closed at once, a command
+ * exits without that wait.
+ */
+final class TemporalClient implements AutoCloseable {
+
+    private final NioEventLoopGroup network;
+    private final WorkflowServiceStubs service;
+    private final WorkflowClient client;
+
+    private TemporalClient(NioEventLoopGroup network, WorkflowServiceStubs service, String namespace) {
+        this.network = network;
+        this.service = service;
+        this.client = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
+    }
+
+    /** Connects to {@code address} if a frontend answers there within {@code timeout}. */
+    static Optional<TemporalClient> connectIfAnswers(String address, String namespace, Duration timeout) {
+        NioEventLoopGroup network = new NioEventLoopGroup(1, new DefaultThreadFactory("temporal-network", true));
+        try {
+            WorkflowServiceStubs service = WorkflowServiceStubs.newConnectedServiceStubs(options(address, network), timeout);
+            return Optional.of(new TemporalClient(network, service, namespace));
+        } catch (RuntimeException nothingAnswers) {
+            network.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            return Optional.empty();
+        }
+    }
+
+    /** Connects to {@code address}, which is known to answer (or will, soon). */
+    static TemporalClient connect(String address, String namespace) {
+        NioEventLoopGroup network = new NioEventLoopGroup(1, new DefaultThreadFactory("temporal-network", true));
+        return new TemporalClient(network, WorkflowServiceStubs.newServiceStubs(options(address, network)), namespace);
+    }
+
+    WorkflowClient client() {
+        return client;
+    }
+
+    @Override
+    public void close() {
+        service.shutdownNow();
+        service.awaitTermination(1, TimeUnit.SECONDS);
+        network.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(1, TimeUnit.SECONDS);
+    }
+
+    private static WorkflowServiceStubsOptions options(String address, NioEventLoopGroup network) {
+        return WorkflowServiceStubsOptions.newBuilder()
+                .setTarget(address)
+                .setChannelInitializer(builder -> ((NettyChannelBuilder) builder)
+                        .eventLoopGroup(network)
+                        .channelType(NioSocketChannel.class))
+                .build();
+    }
+}

@@ -1,0 +1,55 @@
+package io.blockshift.client;
+
+import io.blockshift.activities.files.StorageRoots;
+import io.blockshift.worker.BlockshiftWorker;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code blockshift worker}: hosts the workflow and its activities until SIGTERM or Ctrl-C. */
+@Command(name = "worker",
+        header = "Run a worker that carries out migrations on this host.",
+        description = {
+            "Runs a blockshift worker on the VM's host: it polls the task queue and runs the MigrateDisk workflow"
+                    + " and its steps against libvirt and the files here, until SIGTERM or Ctrl-C.",
+            "It writes only under the storage roots: a target elsewhere is refused."},
+        footer = {"", "Example:", "  blockshift worker --temporal temporal.example:7233 --storage-root /srv/fast"})
+final class WorkerCommand implements Callable<Integer> {
+
+    @Mixin
+    TemporalOptions temporal;
+
+    @Option(names = "--storage-root", paramLabel = "DIR",
+            description = "A directory migrations may write in (repeatable; default: " + "/var/lib/libvirt/images).")
+    List<Path> storageRoots = new ArrayList<>();
+
+    @Override
+    public Integer call() throws InterruptedException {
+        BlockshiftCli.logLevel("INFO");
+        Optional<TemporalClient> server = temporal.connectIfAnswers(Duration.ofSeconds(5));
+        if (server.isEmpty()) {
+            System.err.println("no Temporal server answers at " + temporal.address + "; start one (for example:"
+                    + " temporal server start-dev --db-filename /var/lib/blockshift/temporal.db) or give --temporal");
+            return ExitCodes.UNREACHABLE;
+        }
+        List<Path> roots = storageRoots.isEmpty() ? List.of(StorageRoots.DEFAULT)
+                : storageRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+        CountDownLatch stop = new CountDownLatch(1);
+        try (TemporalClient client = server.get();
+                Interrupts.Registration ignored = Interrupts.onInterrupt(stop::countDown);
+                BlockshiftWorker worker = BlockshiftWorker.start(client.client(), temporal.taskQueue, new StorageRoots(roots))) {
+            System.err.println("blockshift worker running; SIGTERM or Ctrl-C stops it (a step in flight is retried by"
+                    + " the next worker)");
+            stop.await();
+            System.err.println("stopping the worker");
+        }
+        return ExitCodes.OK;
+    }
+}

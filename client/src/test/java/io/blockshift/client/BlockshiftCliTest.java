@@ -1,0 +1,144 @@
+package io.blockshift.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.blockshift.workflows.MigrateDiskRequest;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+class BlockshiftCliTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = BlockshiftCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void topHelpExplainsBlockshiftAndListsEachCommandOnOneLine() {
+        assertEquals(0, run("--help"));
+        String help = out.toString();
+        assertTrue(help.contains("running libvirt/QEMU VM"), help);
+        assertTrue(help.contains("durable Temporal workflow"), help);
+        for (String command : List.of("migrate", "worker", "clone", "demo")) {
+            String header = BlockshiftCli.commandLine().getSubcommands().get(command).getCommandSpec().usageMessage().header()[0];
+            assertTrue(help.lines().anyMatch(line -> line.matches("\\s+" + command + "\\s+.*") && line.contains(header)),
+                    command + " with its one-line header in:\n" + help);
+        }
+        assertTrue(help.contains("Exit status:"), help);
+    }
+
+    static Stream<String> commands() {
+        return Stream.of("migrate", "worker", "clone", "demo");
+    }
+
+    @ParameterizedTest
+    @MethodSource("commands")
+    void everyCommandsHelpMentionsAllItsOptionsAndTheExitCodes(String command) {
+        assertEquals(0, run(command, "--help"));
+        String help = out.toString();
+        CommandLine sub = BlockshiftCli.commandLine().getSubcommands().get(command);
+        for (OptionSpec option : sub.getCommandSpec().options()) {
+            assertTrue(help.contains(option.longestName()), option.longestName() + " in:\n" + help);
+            assertTrue(!option.description()[0].isBlank(), option.longestName() + " has a description");
+        }
+        for (int code = 2; code <= 7; code++) {
+            assertTrue(help.contains("\n  " + code + "  "), "exit status " + code + " in:\n" + help);
+        }
+    }
+
+    @Test
+    void migrateHasTheOptionsOperatorsExpect() {
+        assertEquals(0, run("migrate", "--help"));
+        for (String option : List.of("--domain", "--disk", "--target", "--cloner", "--bandwidth", "--keep-source",
+                "--connect", "--temporal", "--namespace", "--task-queue", "--workflow-id", "--json")) {
+            assertTrue(out.toString().contains(option), option);
+        }
+    }
+
+    @Test
+    void versionNamesBlockshift() {
+        assertEquals(0, run("--version"));
+        assertTrue(out.toString().startsWith("blockshift "), out.toString());
+    }
+
+    @Test
+    void missingRequiredOptionsAreAUsageError() {
+        assertEquals(ExitCodes.USAGE, run("migrate", "--domain", "vm1"));
+        assertTrue(err.toString().contains("--disk"), err.toString());
+        assertTrue(err.toString().contains("blockshift migrate --help"), err.toString());
+    }
+
+    @Test
+    void anUnknownCommandIsAUsageErrorWithASuggestion() {
+        assertEquals(ExitCodes.USAGE, run("migrat"));
+        assertTrue(err.toString().contains("migrate"), err.toString());
+    }
+
+    @Test
+    void aBadNumberIsAUsageError() {
+        assertEquals(ExitCodes.USAGE, run("clone", "--bandwidth", "fast", "a", "b"));
+    }
+
+    @Test
+    void migrateOptionsBecomeTheWorkflowRequest() {
+        CommandLine cli = BlockshiftCli.commandLine();
+        cli.parseArgs("migrate", "--domain", "vm1", "--disk", "vda", "--target", "new/vm1.img", "--cloner", "sparse",
+                "--bandwidth", "200", "--keep-source", "--connect", "qemu+ssh://host/system");
+        MigrateCommand migrate = cli.getSubcommands().get("migrate").getCommand();
+
+        MigrateDiskRequest request = migrate.request();
+
+        assertEquals("vm1", request.domain);
+        assertEquals("vda", request.disk);
+        assertEquals(Path.of("new/vm1.img").toAbsolutePath().normalize().toString(), request.target);
+        assertEquals("sparse", request.cloner);
+        assertEquals(200, request.bandwidthMiBps);
+        assertTrue(request.keepSource);
+        assertEquals("qemu+ssh://host/system", request.connectUri);
+        assertEquals(List.of(), request.problems());
+        assertEquals("localhost:7233", migrate.temporal.address);
+        assertEquals("default", migrate.temporal.namespace);
+        assertEquals("blockshift", migrate.temporal.taskQueue);
+    }
+
+    @Test
+    void migrateDefaultsMatchTheWorkflowsDefaults() {
+        CommandLine cli = BlockshiftCli.commandLine();
+        cli.parseArgs("migrate", "--domain", "vm1", "--disk", "vda", "--target", "/new/vm1.img");
+        MigrateDiskRequest request = ((MigrateCommand) cli.getSubcommands().get("migrate").getCommand()).request();
+        MigrateDiskRequest defaults = new MigrateDiskRequest("vm1", "vda", "/new/vm1.img");
+        assertEquals(defaults.cloner, request.cloner);
+        assertEquals(defaults.connectUri, request.connectUri);
+        assertEquals(defaults.bandwidthMiBps, request.bandwidthMiBps);
+        assertEquals(defaults.keepSource, request.keepSource);
+    }
+
+    @Test
+    void defaultWorkflowIdsNameDomainAndDisk() {
+        String id = MigrationSession.defaultWorkflowId("vm1", "vda");
+        assertTrue(id.matches("migrate-vm1-vda-[0-9a-f]{6}"), id);
+        assertTrue(MigrationSession.defaultWorkflowId("vm 2", "/var/lib/libvirt/images/vm2.img")
+                .matches("migrate-vm_2-vm2.img-[0-9a-f]{6}"));
+        assertTrue(!id.equals(MigrationSession.defaultWorkflowId("vm1", "vda")));
+    }
+
+    @Test
+    void workerDefaultsToTheLibvirtImagesDirectory() {
+        assertEquals(0, run("worker", "--help"));
+        assertTrue(out.toString().contains("/var/lib/libvirt/images"), out.toString());
+    }
+}

@@ -1,0 +1,236 @@
+package io.blockshift.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.MigrateDiskResult;
+import io.blockshift.workflows.MigrateDiskWorkflow;
+import io.blockshift.workflows.MigrationStatus;
+import io.blockshift.workflows.StepProgress;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityCancellationType;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerOptions;
+import io.temporal.workflow.CancellationScope;
+import io.temporal.workflow.Workflow;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The session against Temporal's in-memory server and a scripted stand-in for MigrateDisk: the
+ * request's domain says what the workflow does ({@code ok}, {@code wait} for a cancel, or fail with
+ * that failure type).
+ */
+class MigrationSessionTest {
+
+    private static final String QUEUE = "session-test";
+    private static TestWorkflowEnvironment env;
+
+    private final ByteArrayOutputStream progress = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream announced = new ByteArrayOutputStream();
+
+    @BeforeAll
+    static void startServer() {
+        env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+        Worker worker = env.newWorker(QUEUE, WorkerOptions.newBuilder()
+                .setMaxHeartbeatThrottleInterval(Duration.ofMillis(200))
+                .setDefaultHeartbeatThrottleInterval(Duration.ofMillis(200))
+                .build());
+        worker.registerWorkflowImplementationTypes(ScriptedMigration.class);
+        worker.registerActivitiesImplementations(new HeartbeatingCopy());
+        env.start();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        env.close();
+    }
+
+    private MigrationSession session() {
+        return new MigrationSession(env.getWorkflowClient(), QUEUE,
+                new ProgressDisplay(new PrintStream(progress, true, StandardCharsets.UTF_8), false, System::nanoTime),
+                null, "abandoned");
+    }
+
+    private MigrationSession.Outcome run(String script, String workflowId) throws InterruptedException {
+        return session().run(new MigrateDiskRequest(script, "vda", "/new/b.img"), workflowId,
+                new PrintStream(announced, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aMigrationThatSucceedsExitsZeroAndShowsItsProgress() throws Exception {
+        String id = "session-ok-" + UUID.randomUUID();
+        MigrationSession.Outcome outcome = run("ok", id);
+
+        assertEquals(ExitCodes.OK, outcome.exitCode());
+        assertEquals("workflow: " + id + "\n", announced.toString(StandardCharsets.UTF_8));
+        assertEquals("/new/b.img", outcome.result().target());
+        String shown = progress.toString(StandardCharsets.UTF_8);
+        assertTrue(shown.lines().anyMatch(l -> l.matches("clone [1-9]\\d* MiB / 64 MiB \\d+% \\d+ MiB/s.*")), shown);
+        String summary = String.join("\n", MigrationSession.summary(outcome.result()));
+        assertTrue(summary.contains("clone") && summary.contains("crc32c 0badf00d"), summary);
+        assertTrue(MigrationSession.toJson(outcome).contains("\"exitCode\" : 0"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"Refused, 3", "RolledBack, 4", "CommitIncomplete, 6", "RollbackIncomplete, 6"})
+    void failuresMapToTheirExitCodeAndMessage(String failureType, int exitCode) throws Exception {
+        MigrationSession.Outcome outcome = run(failureType, "session-" + failureType + "-" + UUID.randomUUID());
+
+        assertEquals(exitCode, outcome.exitCode());
+        assertEquals(failureType, outcome.failureType());
+        assertEquals("scripted " + failureType, outcome.message());
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(exitCode, MigrationSession.report(outcome, false, System.out, new PrintStream(err, true)));
+        assertTrue(err.toString().endsWith(": scripted " + failureType + "\n"), err.toString());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"wait, 5", "late, 0", "late-fail, 6"})
+    void ctrlCCancelsTheWorkflowAndWaitsForItsEnd(String script, int exitCode) throws Exception {
+        String id = "session-cancel-" + script + "-" + UUID.randomUUID();
+        CompletableFuture<MigrationSession.Outcome> running = CompletableFuture.supplyAsync(() -> {
+            try {
+                return run(script, id);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String phase = script.equals("wait") ? "waiting" : "commit";
+        while (!progress.toString(StandardCharsets.UTF_8).contains(phase) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+
+        Interrupts.dispatch();
+        MigrationSession.Outcome outcome = running.get(30, TimeUnit.SECONDS);
+
+        // Temporal closes all three as CANCELED: the status query tells them apart.
+        assertEquals(exitCode, outcome.exitCode(), String.valueOf(outcome));
+        assertTrue(progress.toString(StandardCharsets.UTF_8).contains("canceling"));
+        if (script.equals("late")) {
+            assertTrue(outcome.result().cancelIgnored());
+        }
+        if (script.equals("late-fail")) {
+            assertEquals("scripted: committing did not finish; finish by hand", outcome.message());
+        }
+    }
+
+    @Test
+    void aWorkflowIdAlreadyRunningIsRefused() throws Exception {
+        String id = "session-dup-" + UUID.randomUUID();
+        CompletableFuture<MigrationSession.Outcome> first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return run("wait", id);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!announced.toString(StandardCharsets.UTF_8).contains(id) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+
+        MigrationSession.Outcome second = new MigrationSession(env.getWorkflowClient(), QUEUE,
+                new ProgressDisplay(new PrintStream(new ByteArrayOutputStream()), false, System::nanoTime), null, "")
+                .run(new MigrateDiskRequest("wait", "vda", "/new/b.img"), id, new PrintStream(new ByteArrayOutputStream()));
+
+        assertEquals(ExitCodes.REFUSED, second.exitCode());
+        assertTrue(second.message().contains(id + " is already running"), second.message());
+        env.getWorkflowClient().newUntypedWorkflowStub(id).cancel();
+        assertEquals(ExitCodes.CANCELED, first.get(30, TimeUnit.SECONDS).exitCode());
+    }
+
+    /** Stands in for MigrateDisk: does what the request's domain says. */
+    public static class ScriptedMigration implements MigrateDiskWorkflow {
+        private final Copy copy = Workflow.newActivityStub(Copy.class, ActivityOptions.newBuilder()
+                .setStartToCloseTimeout(Duration.ofMinutes(1))
+                .setHeartbeatTimeout(Duration.ofSeconds(5))
+                .setCancellationType(ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
+                .build());
+        private String phase = "starting";
+        private MigrateDiskResult result;
+        private String failure;
+
+        @Override
+        public MigrateDiskResult migrate(MigrateDiskRequest request) {
+            switch (request.domain) {
+                case "ok" -> {
+                    phase = "clone";
+                    copy.copy();
+                    phase = "done";
+                    LinkedHashMap<String, Long> steps = new LinkedHashMap<>();
+                    steps.put("preflight", 5L);
+                    steps.put("clone", 1500L);
+                    return new MigrateDiskResult(request.domain, request.disk, "/old/a.img", request.target, "sparse",
+                            "auto", 64L << 20, "crc32c", "0badf00d", false, steps, false);
+                }
+                case "late", "late-fail" -> {
+                    // Goes on past a cancel, as the real workflow does past the point of no return.
+                    phase = "commit";
+                    CancellationScope outer = CancellationScope.current();
+                    Workflow.newDetachedCancellationScope(() -> Workflow.await(outer::isCancelRequested)).run();
+                    if (request.domain.equals("late-fail")) {
+                        phase = "failed";
+                        failure = "scripted: committing did not finish; finish by hand";
+                        throw ApplicationFailure.newNonRetryableFailure(failure, "CommitIncomplete");
+                    }
+                    phase = "done";
+                    result = new MigrateDiskResult(request.domain, request.disk, "/old/a.img", request.target, "plain",
+                            "auto", 1, null, null, false, new LinkedHashMap<>(), true);
+                    return result;
+                }
+                case "wait" -> {
+                    phase = "waiting";
+                    Workflow.await(() -> false);
+                    throw new IllegalStateException("unreachable");
+                }
+                default -> throw ApplicationFailure.newNonRetryableFailure("scripted " + request.domain, request.domain);
+            }
+        }
+
+        @Override
+        public MigrationStatus status() {
+            return new MigrationStatus(phase, List.of(), null, result, failure, failure == null ? null : "CommitIncomplete");
+        }
+    }
+
+    @ActivityInterface
+    public interface Copy {
+        void copy();
+    }
+
+    /** Heartbeats 64 MiB of progress over two and a half seconds. */
+    public static class HeartbeatingCopy implements Copy {
+        @Override
+        public void copy() {
+            for (int mib = 0; mib <= 64; mib += 4) {
+                Activity.getExecutionContext().heartbeat(new StepProgress("clone", (long) mib << 20, 64L << 20, 0));
+                try {
+                    Thread.sleep(150);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+}
