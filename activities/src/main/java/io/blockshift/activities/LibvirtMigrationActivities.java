@@ -100,8 +100,8 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             }
             Path source = Path.of(disk.source());
             checkTarget(target, source);
-            QemuImg.Info info = QemuImg.info(source);
-            checkSpace(target, info.actualSize());
+            long allocated = guest.allocation(disk.target());
+            checkSpace(target, allocated);
             Cloners.Choice choice;
             try {
                 choice = cloners.choose(request.cloner, source, target.getParent());
@@ -110,8 +110,8 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             }
             MigrationPlan plan = new MigrationPlan(
                     request.connectUri, guest.name(), guest.uuid(), guest.isPersistent(), disk.target(),
-                    source.toString(), disk.format() == null ? info.format() : disk.format(),
-                    Files.size(source), info.actualSize(),
+                    source.toString(), disk.format() == null ? "raw" : disk.format(),
+                    Files.size(source), allocated,
                     sibling(target, TOP_SUFFIX).toString(), target.toString(),
                     sibling(target, PARTIAL_SUFFIX).toString(), sibling(target, OVERLAY_SUFFIX).toString(),
                     choice.cloner().name(), choice.reason(),

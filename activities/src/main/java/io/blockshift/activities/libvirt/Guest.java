@@ -106,6 +106,11 @@ public final class Guest {
         return domain.isPersistent() == 1;
     }
 
+    /** Bytes the disk's image allocates on the host, as libvirt sees it. */
+    public long allocation(String target) throws LibvirtException {
+        return domain.blockInfo(target).getAllocation();
+    }
+
     /** The disks of the running domain. */
     public List<Disk> liveDisks() throws LibvirtException {
         return Disk.parseAll(domain.getXMLDesc(0));
@@ -190,7 +195,7 @@ public final class Guest {
                 if (!isError(e, ErrorNumber.VIR_ERR_BLOCK_COPY_ACTIVE) || attempt == PIVOT_ATTEMPTS) {
                     throw e;
                 }
-                Thread.sleep(50);
+                Thread.sleep(20);
             }
         }
     }
@@ -251,7 +256,7 @@ public final class Guest {
                 throw new IllegalStateException("after the pivot, disk " + target + " of " + name + " should name "
                         + expected + " but the live XML names " + live + " and the persistent XML names " + persistent);
             }
-            Thread.sleep(50);
+            Thread.sleep(10);
         }
     }
 
