@@ -51,6 +51,10 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--keep-source", description = "Keep the old base image A instead of deleting it at the end.")
     boolean keepSource;
 
+    @Option(names = "--verify", description = "Checksum the copy even when the cloner would skip it (a reflink"
+            + " shares the very blocks; the copying cloners always checksum).")
+    boolean verify;
+
     @Option(names = "--connect", paramLabel = "URI", defaultValue = "qemu:///system",
             description = "libvirt URI of the VM's host, as the worker sees it (default: ${DEFAULT-VALUE}).")
     String connectUri;
@@ -112,6 +116,7 @@ final class MigrateCommand implements Callable<Integer> {
         request.cloner = copying.cloner;
         request.bandwidthMiBps = copying.bandwidthMiBps;
         request.keepSource = keepSource;
+        request.verify = verify;
         request.connectUri = connectUri;
         return request;
     }
