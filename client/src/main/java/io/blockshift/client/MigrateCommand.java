@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -68,6 +70,13 @@ final class MigrateCommand implements Callable<Integer> {
                     + " own (repeatable).")
     List<Path> storageRoots = new ArrayList<>();
 
+    @Option(names = "--requested-by", paramLabel = "NAME",
+            description = "Who asks for this migration, for the audit (default: the user who ran sudo, else this user).")
+    String requestedBy;
+
+    @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the audit (kept in the workflow's memo).")
+    String reason;
+
     @Option(names = "--json", description = "Print the outcome as JSON on stdout (the workflow ID line goes to stderr).")
     boolean json;
 
@@ -89,7 +98,7 @@ final class MigrateCommand implements Callable<Integer> {
                     }
                     outcome = new MigrationSession(client.client(), temporal.taskQueue, display, temporal.workerCommand(),
                             "the workflow goes on on the server; follow it with: temporal workflow show --follow"
-                                    + " --address " + temporal.address + " -w " + id).run(request, id, announce);
+                                    + " --address " + temporal.address + " -w " + id).memo(memo()).run(request, id, announce);
                 }
             } else {
                 System.err.println("no Temporal server answers at " + temporal.address
@@ -99,7 +108,7 @@ final class MigrateCommand implements Callable<Integer> {
                         return canceledBeforeStart();
                     }
                     outcome = new MigrationSession(embedded.client(), temporal.taskQueue, display, null,
-                            embedded.ifAbandoned()).run(request, id, announce);
+                            embedded.ifAbandoned()).memo(memo()).run(request, id, announce);
                 }
             }
         }
@@ -119,6 +128,17 @@ final class MigrateCommand implements Callable<Integer> {
         request.verify = verify;
         request.connectUri = connectUri;
         return request;
+    }
+
+    /** Who asked and why, as the workflow's memo shows them to an auditor. */
+    private Map<String, Object> memo() {
+        Map<String, Object> memo = new LinkedHashMap<>();
+        memo.put("requestedBy", requestedBy != null ? requestedBy
+                : System.getenv().getOrDefault("SUDO_USER", System.getProperty("user.name")));
+        if (reason != null) {
+            memo.put("reason", reason);
+        }
+        return memo;
     }
 
     /** The embedded worker may write in the target's directory and any --storage-root. */

@@ -84,6 +84,8 @@ final class MigrationSession {
      *     null when this process runs the worker itself
      * @param ifAbandoned what happens to a rollback the operator stops waiting for
      */
+    private Map<String, Object> memo = Map.of();
+
     MigrationSession(WorkflowClient client, String taskQueue, ProgressDisplay display, String workerHint,
             String ifAbandoned) {
         this.client = client;
@@ -103,6 +105,12 @@ final class MigrationSession {
      * Starts the migration, announces its workflow ID on {@code announce}, and follows it to the
      * end. A workflow ID already running is a refusal, reported on stderr.
      */
+    /** Who asked for the migration and why: kept in the workflow's memo for the audit. */
+    MigrationSession memo(Map<String, Object> memo) {
+        this.memo = Map.copyOf(memo);
+        return this;
+    }
+
     Outcome run(MigrateDiskRequest request, String workflowId, PrintStream announce) throws InterruptedException {
         AtomicInteger interrupts = new AtomicInteger();
         // Heard from before the start, so that no Ctrl-C leaves a workflow behind unannounced.
@@ -110,6 +118,7 @@ final class MigrationSession {
             WorkflowStub stub = client.newUntypedWorkflowStub(MigrateDiskWorkflow.TYPE, WorkflowOptions.newBuilder()
                     .setWorkflowId(workflowId)
                     .setTaskQueue(taskQueue)
+                    .setMemo(memo)
                     .build());
             WorkflowExecution execution;
             try {
