@@ -28,7 +28,7 @@ import picocli.CommandLine.ScopeType;
             "",
             "New here? 'blockshift demo' migrates a throwaway VM's disk and checks every write made during it.",
             ""},
-        subcommands = {MigrateCommand.class, WorkerCommand.class, CloneCommand.class, AuditCommand.class, DemoCommand.class,
+        subcommands = {MigrateCommand.class, WorkerCommand.class, ServerCommand.class, CloneCommand.class, AuditCommand.class, DemoCommand.class,
             CdsTrainingCommand.class})
 public final class BlockshiftCli {
 
