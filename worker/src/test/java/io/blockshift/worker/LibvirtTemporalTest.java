@@ -70,12 +70,16 @@ abstract class LibvirtTemporalTest {
     static Run start(HookedActivities activities, MigrateDiskRequest request) {
         String queue = TestVm.PREFIX + UUID.randomUUID();
         BlockshiftWorker worker = BlockshiftWorker.start(client, queue, activities, null, "test worker");
-        MigrateDiskWorkflow workflow = client.newWorkflowStub(MigrateDiskWorkflow.class, WorkflowOptions.newBuilder()
+        return new Run(worker, workflow(queue), queue);
+    }
+
+    /** A stub for one MigrateDisk on {@code queue}, with the queue's name as its workflow id. */
+    static MigrateDiskWorkflow workflow(String queue) {
+        return client.newWorkflowStub(MigrateDiskWorkflow.class, WorkflowOptions.newBuilder()
                 .setTaskQueue(queue)
                 .setWorkflowId(queue)
                 .setWorkflowExecutionTimeout(Duration.ofMinutes(5))
                 .build());
-        return new Run(worker, workflow, queue);
     }
 
     static MigrateDiskRequest request(TestVm vm, Path target) {

@@ -56,8 +56,13 @@ final class TestVm implements AutoCloseable {
 
     /** Defines and starts a VM whose vda is a {@code sizeMiB} image in {@code format}. */
     static TestVm start(LibvirtConnections libvirt, String format, int sizeMiB) throws Exception {
+        return start(libvirt, format, sizeMiB, SCRATCH);
+    }
+
+    /** As {@link #start(LibvirtConnections, String, int)}, with the VM's directory in {@code base}. */
+    static TestVm start(LibvirtConnections libvirt, String format, int sizeMiB, Path base) throws Exception {
         String name = PREFIX + UUID.randomUUID().toString().substring(0, 8);
-        Path dir = Files.createDirectory(SCRATCH.resolve(name));
+        Path dir = Files.createDirectory(base.resolve(name));
         TestVm vm = null;
         try {
             for (Path d : List.of(dir, Files.createDirectory(dir.resolve("src")), Files.createDirectory(dir.resolve("dst")))) {

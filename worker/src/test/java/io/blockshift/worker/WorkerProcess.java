@@ -1,0 +1,83 @@
+package io.blockshift.worker;
+
+import io.blockshift.activities.files.StorageRoots;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A blockshift worker in a JVM of its own, with the real activities, that a test can kill -9: its
+ * {@link #main} is the worker, an instance is the test's handle on one such process. The process
+ * also ends when its stdin closes, so it never outlives the test JVM.
+ */
+final class WorkerProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+
+    private WorkerProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** {@code WorkerProcess temporalTarget taskQueue storageRoot}: polls until killed. */
+    public static void main(String[] args) throws Exception {
+        Thread orphaned = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // the test JVM holds the other end
+                }
+            } catch (IOException e) {
+                // the same: the test JVM is gone
+            }
+            Runtime.getRuntime().halt(3);
+        }, "stdin-watch");
+        orphaned.setDaemon(true);
+        orphaned.start();
+        BlockshiftWorker worker = BlockshiftWorker.start(
+                TemporalConnection.connect(args[0], TemporalConnection.DEFAULT_NAMESPACE), args[1],
+                new StorageRoots(List.of(Path.of(args[2]))));
+        worker.awaitTermination();
+    }
+
+    /** Starts a worker JVM on this JVM's class path, its output in a {@code bs-test-} log file. */
+    static WorkerProcess start(String temporalTarget, String taskQueue, Path storageRoot) throws IOException {
+        Path log = Files.createTempFile(TestVm.PREFIX + "worker-", ".log");
+        Process process = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                WorkerProcess.class.getName(), temporalTarget, taskQueue, storageRoot.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        return new WorkerProcess(process, log);
+    }
+
+    /** kill -9, as a crash or the OOM killer would; returns the exit status once the process is gone. */
+    int kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("worker process " + process.pid() + " survived SIGKILL");
+        }
+        return process.exitValue();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Kills the process if it still runs, and copies its log to the test's output before removing it. */
+    @Override
+    public void close() throws Exception {
+        try {
+            if (process.isAlive()) {
+                kill();
+            }
+            System.err.println("---- worker process " + process.pid() + " ----\n" + Files.readString(log));
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+}
