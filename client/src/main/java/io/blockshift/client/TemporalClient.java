@@ -3,6 +3,7 @@ package io.blockshift.client;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -32,9 +33,14 @@ final class TemporalClient implements AutoCloseable {
 
     /** Connects to {@code address} if a frontend answers there within {@code timeout}. */
     static Optional<TemporalClient> connectIfAnswers(String address, String namespace, Duration timeout) {
+        return connectIfAnswers(address, namespace, timeout, null);
+    }
+
+    /** Connects over TLS ({@code tls} not null) to {@code address} if a frontend answers there within {@code timeout}. */
+    static Optional<TemporalClient> connectIfAnswers(String address, String namespace, Duration timeout, SslContext tls) {
         NioEventLoopGroup network = new NioEventLoopGroup(1, new DefaultThreadFactory("temporal-network", true));
         try {
-            WorkflowServiceStubs service = WorkflowServiceStubs.newConnectedServiceStubs(options(address, network), timeout);
+            WorkflowServiceStubs service = WorkflowServiceStubs.newConnectedServiceStubs(options(address, network, tls), timeout);
             return Optional.of(new TemporalClient(network, service, namespace));
         } catch (RuntimeException nothingAnswers) {
             network.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -45,7 +51,7 @@ final class TemporalClient implements AutoCloseable {
     /** Connects to {@code address}, which is known to answer (or will, soon). */
     static TemporalClient connect(String address, String namespace) {
         NioEventLoopGroup network = new NioEventLoopGroup(1, new DefaultThreadFactory("temporal-network", true));
-        return new TemporalClient(network, WorkflowServiceStubs.newServiceStubs(options(address, network)), namespace);
+        return new TemporalClient(network, WorkflowServiceStubs.newServiceStubs(options(address, network, null)), namespace);
     }
 
     WorkflowClient client() {
@@ -59,12 +65,15 @@ final class TemporalClient implements AutoCloseable {
         network.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(1, TimeUnit.SECONDS);
     }
 
-    private static WorkflowServiceStubsOptions options(String address, NioEventLoopGroup network) {
-        return WorkflowServiceStubsOptions.newBuilder()
+    private static WorkflowServiceStubsOptions options(String address, NioEventLoopGroup network, SslContext tls) {
+        WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder()
                 .setTarget(address)
                 .setChannelInitializer(builder -> ((NettyChannelBuilder) builder)
                         .eventLoopGroup(network)
-                        .channelType(NioSocketChannel.class))
-                .build();
+                        .channelType(NioSocketChannel.class));
+        if (tls != null) {
+            options.setSslContext(tls);
+        }
+        return options.build();
     }
 }

@@ -2,9 +2,17 @@ package io.blockshift.client;
 
 import io.blockshift.worker.TemporalConnection;
 import io.blockshift.workflows.MigrateDiskWorkflow;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import java.nio.file.Path;
 import java.time.Duration;
+import javax.net.ssl.SSLException;
 import java.util.Optional;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Where the Temporal server is, for {@code migrate} and {@code worker}. */
 final class TemporalOptions {
@@ -21,10 +29,49 @@ final class TemporalOptions {
             description = "Task queue the workers poll (default: ${DEFAULT-VALUE}).")
     String taskQueue;
 
+    @Option(names = "--tls", description = "Connect over TLS, trusting the system's certificate authorities"
+            + " (implied by the other --tls-* options).")
+    boolean tls;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM", description = "Trust the server certificate's authority in this"
+            + " PEM file (a private CA) instead of the system's.")
+    Path tlsCa;
+
+    @Option(names = "--tls-cert", paramLabel = "PEM", description = "Client certificate for mutual TLS (with --tls-key).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "The client certificate's private key, PKCS#8 PEM.")
+    Path tlsKey;
+
     /** A client of the server at {@link #address}, if one answers within {@code timeout}. */
     Optional<TemporalClient> connectIfAnswers(Duration timeout) {
-        return TemporalClient.connectIfAnswers(address, namespace, timeout);
+        return TemporalClient.connectIfAnswers(address, namespace, timeout, sslContext());
     }
+
+    /** The TLS settings the options ask for, or null for a plain connection. */
+    SslContext sslContext() {
+        if (!tls && tlsCa == null && tlsCert == null && tlsKey == null) {
+            return null;
+        }
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together: give both for mutual TLS");
+        }
+        try {
+            SslContextBuilder builder = GrpcSslContexts.forClient();
+            if (tlsCa != null) {
+                builder.trustManager(tlsCa.toFile());
+            }
+            if (tlsCert != null) {
+                builder.keyManager(tlsCert.toFile(), tlsKey.toFile());
+            }
+            return builder.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "cannot use the TLS files given: " + e.getMessage());
+        }
+    }
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
 
     /** The command that starts a worker for this server, namespace and queue. */
     String workerCommand() {
