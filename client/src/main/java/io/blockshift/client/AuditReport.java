@@ -90,6 +90,7 @@ record AuditReport(
         JsonNode input = null;
         JsonNode result = null;
         String failure = null;
+        String runId = history.getWorkflowExecution().getRunId();
         Map<Long, StepBuilder> steps = new LinkedHashMap<>();
         Map<Long, ChildBuilder> children = new LinkedHashMap<>();
         for (HistoryEvent e : history.getEvents()) {
@@ -101,6 +102,8 @@ record AuditReport(
                     started = at;
                     startedBy = a.getIdentity();
                     input = json(a.getInput());
+                    // A fetched history knows its run only from here.
+                    runId = a.getOriginalExecutionRunId().isEmpty() ? runId : a.getOriginalExecutionRunId();
                     a.getMemo().getFieldsMap().forEach((k, v) -> memo.put(k, json(v)));
                 }
                 case EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED ->
@@ -194,7 +197,7 @@ record AuditReport(
                 }
             }
         }
-        return new AuditReport(history.getWorkflowExecution().getWorkflowId(), history.getWorkflowExecution().getRunId(),
+        return new AuditReport(history.getWorkflowExecution().getWorkflowId(), runId,
                 workflowType, status, started, closed, startedBy, memo, input,
                 steps.values().stream().map(StepBuilder::build).toList(),
                 children.isEmpty() ? null : children.values().stream().map(ChildBuilder::build).toList(),

@@ -78,14 +78,13 @@ final class MigrationSession {
     private final ProgressDisplay display;
     private final String workerHint;
     private final String ifAbandoned;
+    private Map<String, Object> memo = Map.of();
 
     /**
      * @param workerHint the command that starts a worker, shown when none picks the workflow up;
      *     null when this process runs the worker itself
      * @param ifAbandoned what happens to a rollback the operator stops waiting for
      */
-    private Map<String, Object> memo = Map.of();
-
     MigrationSession(WorkflowClient client, String taskQueue, ProgressDisplay display, String workerHint,
             String ifAbandoned) {
         this.client = client;
@@ -132,6 +131,20 @@ final class MigrationSession {
             announce.println("workflow: " + workflowId);
             announce.flush();
             return follow(stub, execution, interrupts);
+        } finally {
+            display.finish();
+        }
+    }
+
+    /**
+     * Follows a migration that is already running (started elsewhere) to its end, showing its
+     * progress. With {@code cancel}, asks it to cancel first: it rolls back if it can.
+     */
+    Outcome attach(String workflowId, boolean cancel) throws InterruptedException {
+        WorkflowStub stub = client.newUntypedWorkflowStub(workflowId);
+        AtomicInteger interrupts = new AtomicInteger(cancel ? 1 : 0);
+        try {
+            return follow(stub, stub.getExecution(), interrupts);
         } finally {
             display.finish();
         }
