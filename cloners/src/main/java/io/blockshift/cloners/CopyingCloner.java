@@ -12,9 +12,16 @@ import java.util.Objects;
 
 /**
  * The copy loop that {@link PlainCloner} and {@link SparseCloner} share: read a chunk, hash it,
- * write it (sparse: skip it if all zeros, else have the kernel copy it), throttle, make it durable
- * every {@link #DURABLE_EVERY} bytes or {@link #DURABLE_NANOS}, whichever comes first, report, and at
- * the end checksum the target.
+ * write it (sparse: skip it if all zeros, else have the kernel copy it), start its writeback every
+ * {@link #WRITEBACK_EVERY} bytes, throttle, make it durable every {@link #DURABLE_EVERY} bytes
+ * written or {@link #DURABLE_NANOS}, whichever comes first, and report; meanwhile a second thread
+ * reads the target back behind the copy and checksums it ({@link TargetReadBack}).
+ *
+ * <p>Why this shape (measured, bench/clone/RESULTS.md): each fdatasync waits for the disk and the
+ * journal, so syncing every 64 MiB of <em>offset</em> (a sync every four 1 MiB extents
+ * of a 5% image) made the sparse copy mostly waiting; {@code sync_file_range(SYNC_FILE_RANGE_WRITE)}
+ * behind the copy keeps the disk busy while the CPU copies, so the syncs, the last one included,
+ * find little left to write; and reading the target back on the second core hides that pass.
  *
  * <ul>
  *   <li>The target has the source's size from the start (a hole), so a partial target's size says
@@ -22,11 +29,13 @@ import java.util.Objects;
  *   <li>Resumes from {@link CloneRequest#resumeOffset()}: the target is cut back to that offset (any
  *       bytes past it were never reported durable) and the source's prefix is hashed again, so the
  *       checksum always covers the whole file. A missing target means starting over.
- *   <li>Memory is one direct buffer of {@link #CHUNK} bytes a clone (and one shared read-only buffer
- *       of zeros), whatever the file's size.
- *   <li>The source checksum is of what was read from the source; the target checksum is read back
- *       from the target after the final fdatasync (data extents only, holes folded in as zeros).
- *       Both always run: a copy through user space can go wrong in ways a reflink cannot.
+ *   <li>Memory is two direct buffers of {@link #CHUNK} bytes a clone (the copy's and the
+ *       read-back's; and one shared read-only buffer of zeros), whatever the file's size.
+ *   <li>The source checksum is of what was read from the source; the target checksum is of what
+ *       is read back from the target file (data extents only, holes folded in as zeros), range by
+ *       range once the copy has written it, and covers the whole file (a resumed copy reads the
+ *       prefix back too). Both always run: a copy through user space can go wrong in ways a reflink
+ *       cannot.
  *   <li>On failure the partial target stays (a retry resumes from the last durable offset); the
  *       caller removes it when it gives up.
  *   <li>At every fdatasync the source and target paths are checked to still name the files being
@@ -35,12 +44,14 @@ import java.util.Objects;
  */
 abstract class CopyingCloner implements Cloner {
 
-    /** How much to copy between fdatasyncs; a retry after a crash redoes at most this much. */
-    static final long DURABLE_EVERY = 64L << 20;
+    /** How much to write between fdatasyncs; a retry after a crash redoes at most this much. */
+    static final long DURABLE_EVERY = 1L << 30;
     /** How long at most between fdatasyncs, for slow (throttled) copies. */
     static final long DURABLE_NANOS = 1_000_000_000L;
     /** The copy's only buffer; sparse copies skip chunks of this size (aligned) that are all zeros. */
     static final int CHUNK = 1 << 20;
+    /** How much to write before starting its writeback, so the disk works while the copy goes on. */
+    static final long WRITEBACK_EVERY = 8L << 20;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(CHUNK).asReadOnlyBuffer();
 
     private final String name;
@@ -90,15 +101,21 @@ abstract class CopyingCloner implements Cloner {
             long start = resuming ? Math.min(request.resumeOffset(), size) : 0;
             out.truncate(start); // drop whatever an earlier attempt wrote past its last durable offset
             out.truncate(size); // at full size from the start, so no write extends the file: XFS would preallocate
+            in.adviseSequential();
             Throttle throttle = new Throttle(request.bandwidthBytesPerSecond());
-            ByteBuffer buffer = ByteBuffer.allocateDirect(throttle.chunkSize(CHUNK));
+            int chunk = throttle.chunkSize(CHUNK);
+            ByteBuffer buffer = ByteBuffer.allocateDirect(chunk);
             long total = sparse ? dataBytes(in, start, size) : size - start;
-            Copy copy = new Copy(in, out, buffer, throttle, start, new Progress(listener, start, total),
-                    () -> checkStillThere(source, sourceKey, target, targetKey));
-            copy.sourceSum.update(in, 0, start, buffer, copy.progress::tick);
-            in.walk(start, size, sparse, (from, to) -> copy.sourceSum.updateZeros(to - from), copy::data);
-            copy.sync(size);
-            return copy.sourceSum.verify(name(), in, out, size, copy.written, buffer, copy.progress::tick);
+            try (TargetReadBack readBack = new TargetReadBack(out, chunk)) {
+                Copy copy = new Copy(in, out, buffer, throttle, start, new Progress(listener, start, total), readBack,
+                        () -> checkStillThere(source, sourceKey, target, targetKey));
+                copy.sourceSum.update(in, 0, start, buffer, copy.progress::tick);
+                readBack.upTo(start);
+                in.walk(start, size, sparse, (from, to) -> copy.sourceSum.updateZeros(to - from), copy::data);
+                copy.sync(size);
+                Crc32cSum targetSum = readBack.await(size, copy.progress::tick);
+                return copy.sourceSum.compare(name(), in, out, size, copy.written, targetSum);
+            }
         }
     }
 
@@ -110,22 +127,25 @@ abstract class CopyingCloner implements Cloner {
         final ByteBuffer buffer;
         final Throttle throttle;
         final Progress progress;
+        final TargetReadBack readBack;
         final Check stillThere;
         final Crc32cSum sourceSum = new Crc32cSum();
         boolean kernelCopy = sparse;
         long written;
-        long lastDurable;
+        long writtenAtSync;
+        long writebackFrom;
         long lastSync = System.nanoTime();
 
         Copy(NativeFile in, NativeFile out, ByteBuffer buffer, Throttle throttle, long start, Progress progress,
-                Check stillThere) {
+                TargetReadBack readBack, Check stillThere) {
             this.in = in;
             this.out = out;
             this.buffer = buffer;
             this.throttle = throttle;
             this.progress = progress;
+            this.readBack = readBack;
             this.stillThere = stillThere;
-            this.lastDurable = start;
+            this.writebackFrom = start;
         }
 
         /** Copies one data extent in chunks aligned to the buffer's size. */
@@ -147,9 +167,14 @@ abstract class CopyingCloner implements Cloner {
                     written += n;
                 }
                 position += n;
+                readBack.upTo(position);
                 progress.advance(n);
+                if (position - writebackFrom >= WRITEBACK_EVERY) {
+                    out.startWriteback(writebackFrom, position - writebackFrom);
+                    writebackFrom = position;
+                }
                 passThrottle(n);
-                if (position - lastDurable >= durableEvery || System.nanoTime() - lastSync >= DURABLE_NANOS) {
+                if (written - writtenAtSync >= durableEvery || System.nanoTime() - lastSync >= DURABLE_NANOS) {
                     sync(position);
                 } else {
                     progress.tick();
@@ -169,7 +194,8 @@ abstract class CopyingCloner implements Cloner {
         void sync(long position) throws CloneException {
             out.fdatasync();
             stillThere.run();
-            lastDurable = position;
+            writtenAtSync = written;
+            writebackFrom = position;
             lastSync = System.nanoTime();
             progress.durable(position);
         }

@@ -80,9 +80,19 @@ final class Crc32cSum {
     CloneResult verify(String cloner, NativeFile source, NativeFile target, long size, long bytesCopied,
             ByteBuffer buffer, Runnable tick) throws CloneException {
         Crc32cSum targetSum = new Crc32cSum();
+        targetSum.update(target, 0, target.size(), buffer, tick);
+        return compare(cloner, source, target, size, bytesCopied, targetSum);
+    }
+
+    /**
+     * Compares this, the source's sum, with {@code targetSum}, the sum of what the target holds.
+     *
+     * @throws CloneException VERIFICATION_FAILED when they differ, or the target is not {@code size} long
+     */
+    CloneResult compare(String cloner, NativeFile source, NativeFile target, long size, long bytesCopied,
+            Crc32cSum targetSum) throws CloneException {
         long targetSize = target.size();
-        targetSum.update(target, 0, targetSize, buffer, tick);
-        if (targetSize != size || crc != targetSum.crc) {
+        if (targetSize != size || targetSum.length != size || crc != targetSum.crc) {
             throw new CloneException(CloneException.Kind.VERIFICATION_FAILED, target.path() + " does not match " + source.path()
                     + " (" + targetSize + " bytes, crc32c " + targetSum.hex() + " != " + size + " bytes, crc32c " + hex()
                     + "); remove it and copy again from the start");

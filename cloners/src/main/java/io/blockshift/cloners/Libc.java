@@ -27,6 +27,9 @@ interface Libc extends Library {
     int SEEK_DATA = 3;
     int SEEK_HOLE = 4;
 
+    int SYNC_FILE_RANGE_WRITE = 2;
+    int POSIX_FADV_SEQUENTIAL = 2;
+
     /** {@code _IOW(0x94, 9, int)}: make the destination share the source's blocks. */
     long FICLONE = 0x40049409L;
 
@@ -66,6 +69,11 @@ interface Libc extends Library {
     int fdatasync(int fd);
 
     int fsync(int fd);
+
+    int sync_file_range(int fd, long offset, long nbytes, int flags);
+
+    /** Returns the error number itself (not -1 and errno). */
+    int posix_fadvise(int fd, long offset, long len, int advice);
 
     String strerror(int errnum);
 }

@@ -224,6 +224,23 @@ final class NativeFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts writeback of the dirty pages in [offset, offset + length) without waiting for it
+     * ({@code sync_file_range(SYNC_FILE_RANGE_WRITE)}), so that a later {@link #fdatasync()} finds
+     * most of the data already on its way to the disk. Only a hint: it makes nothing durable, and
+     * an error here (none is expected) is left for that fdatasync to report.
+     */
+    void startWriteback(long offset, long length) {
+        if (length > 0) {
+            Libc.C.sync_file_range(fd, offset, length, Libc.SYNC_FILE_RANGE_WRITE);
+        }
+    }
+
+    /** Tells the kernel this file is read from start to end (a larger readahead when not cached). */
+    void adviseSequential() {
+        Libc.C.posix_fadvise(fd, 0, 0, Libc.POSIX_FADV_SEQUENTIAL);
+    }
+
     /** Like {@link #fdatasync()}, with all metadata too. */
     void fsync() throws CloneException {
         if (Libc.C.fsync(fd) != 0) {

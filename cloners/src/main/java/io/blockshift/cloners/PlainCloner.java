@@ -1,7 +1,7 @@
 package io.blockshift.cloners;
 
 /**
- * Copies every byte, holes included, through one 1 MiB buffer: works on any filesystem, and is the
+ * Copies every byte, holes included, through one 1 MiB buffer (pread, pwrite): works on any filesystem, and is the
  * slowest. The target is fully allocated.
  */
 public final class PlainCloner extends CopyingCloner {
