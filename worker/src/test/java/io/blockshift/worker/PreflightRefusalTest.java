@@ -117,6 +117,26 @@ class PreflightRefusalTest extends LibvirtTemporalTest {
     }
 
     @Test
+    void refusesABlockDeviceDisk() throws Exception {
+        Path backing = vm.dir.resolve("block-backing.img");
+        Files.write(backing, new byte[1 << 20]);
+        String loop = Command.run(List.of("losetup", "--find", "--show", backing.toString()), Duration.ofSeconds(10)).strip();
+        String xml = "<disk type='block' device='disk'><driver name='qemu' type='raw'/><source dev='" + loop
+                + "'/><target dev='vdc' bus='virtio'/></disk>";
+        try {
+            vm.attachLive(xml);
+            try {
+                assertRefused(r -> r.disk = "vdc", "is a block disk (" + loop + "): blockshift moves file-backed disks only");
+            } finally {
+                vm.detachLive(xml);
+            }
+        } finally {
+            Command.run(List.of("losetup", "--detach", loop), Duration.ofSeconds(10));
+            Files.delete(backing);
+        }
+    }
+
+    @Test
     void refusesADiskWithABlockJob() throws Exception {
         try (TestVm busy = TestVm.start(libvirt, "raw", 16)) {
             // A snapshot, then an active commit left waiting in READY: a job someone else runs.

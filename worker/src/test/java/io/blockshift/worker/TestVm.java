@@ -114,6 +114,16 @@ final class TestVm implements AutoCloseable {
         return !out.contains("Pattern verification failed") && out.contains("read 1048576/1048576");
     }
 
+    /** Plugs a device into the running VM only (its persistent definition stays as it is). */
+    void attachLive(String deviceXml) throws LibvirtException {
+        // VIR_DOMAIN_AFFECT_LIVE = 1
+        domain.attachDeviceFlags(deviceXml, 1);
+    }
+
+    void detachLive(String deviceXml) throws LibvirtException {
+        domain.detachDeviceFlags(deviceXml, 1);
+    }
+
     /** Stops the VM (as pulling the plug would); it stays defined. */
     void stop() throws LibvirtException {
         domain.destroy();
@@ -175,6 +185,7 @@ final class TestVm implements AutoCloseable {
                   <memory unit='MiB'>64</memory>
                   <vcpu>1</vcpu>
                   <os><type arch='x86_64' machine='pc'>hvm</type></os>
+                  <features><acpi/></features>
                   <devices>
                     <disk type='file' device='disk'>
                       <driver name='qemu' type='%s'/>
