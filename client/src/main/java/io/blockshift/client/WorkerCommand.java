@@ -2,6 +2,7 @@ package io.blockshift.client;
 
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.worker.BlockshiftWorker;
+import io.blockshift.workflows.MigrateDiskRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Option;
             "Runs a blockshift worker on the VM's host: it polls the task queue and runs the MigrateDisk workflow"
                     + " and its steps against libvirt and the files here, until SIGTERM or Ctrl-C.",
             "It writes only under the storage roots: a target elsewhere is refused."},
-        footer = {"", "Example:", "  blockshift worker --temporal temporal.example:7233 --storage-root /srv/fast"})
+        footer = {"", "Examples:", "  blockshift worker --temporal temporal.example:7233 --storage-root /srv/fast",
+            "  blockshift worker --temporal temporal.example:7233 --host kvm-07 --storage-root /srv/fast"})
 final class WorkerCommand implements Callable<Integer> {
 
     @Mixin
@@ -30,9 +32,18 @@ final class WorkerCommand implements Callable<Integer> {
             description = "A directory migrations may write in (repeatable; default: " + "/var/lib/libvirt/images).")
     List<Path> storageRoots = new ArrayList<>();
 
+    @Option(names = "--host", paramLabel = "NAME",
+            description = "This host's name: the worker also runs the steps of migrations whose 'host' is NAME"
+                    + " (task queue blockshift-host-NAME). Give each host's worker its own name.")
+    String host;
+
     @Override
     public Integer call() throws InterruptedException {
         BlockshiftCli.logLevel("INFO");
+        if (host != null && !MigrateDiskRequest.validHost(host)) {
+            System.err.println("--host '" + host + "' is not a host name: letters, digits, '.', '-' and '_' only");
+            return ExitCodes.USAGE;
+        }
         Optional<TemporalClient> server = temporal.connectIfAnswers(Duration.ofSeconds(5));
         if (server.isEmpty()) {
             System.err.println("no Temporal server answers at " + temporal.address + "; start one (for example:"
@@ -44,7 +55,8 @@ final class WorkerCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         try (TemporalClient client = server.get();
                 Interrupts.Registration ignored = Interrupts.onInterrupt(stop::countDown);
-                BlockshiftWorker worker = BlockshiftWorker.start(client.client(), temporal.taskQueue, new StorageRoots(roots))) {
+                BlockshiftWorker worker = BlockshiftWorker.start(client.client(), temporal.taskQueue, host,
+                        new StorageRoots(roots))) {
             System.err.println("blockshift worker running; SIGTERM or Ctrl-C stops it (a step in flight is retried by"
                     + " the next worker)");
             stop.await();

@@ -1,10 +1,15 @@
 package io.blockshift.worker;
 
+import io.blockshift.activities.LibvirtFleetActivities;
 import io.blockshift.activities.LibvirtMigrationActivities;
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.libvirt.LibvirtConnections;
 import io.blockshift.cloners.Cloners;
+import io.blockshift.workflows.FleetActivities;
+import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrateDiskWorkflowImpl;
+import io.blockshift.workflows.MigrateFleetWorkflowImpl;
 import io.blockshift.workflows.MigrationActivities;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
@@ -14,7 +19,11 @@ import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Hosts blockshift's workflows and activities on one task queue. */
+/**
+ * Hosts blockshift's workflows ({@code MigrateDisk}, {@code MigrateFleet}) and activities on one
+ * task queue and, with a host name, the activities also on {@code blockshift-host-<host>}: the
+ * queue where migrations with that {@code host} send their steps.
+ */
 public final class BlockshiftWorker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BlockshiftWorker.class);
@@ -35,26 +44,62 @@ public final class BlockshiftWorker implements AutoCloseable {
 
     /** Starts a worker with blockshift's own activities. */
     public static BlockshiftWorker start(WorkflowClient client, String taskQueue, StorageRoots roots) {
+        return start(client, taskQueue, null, roots);
+    }
+
+    /**
+     * Starts a worker with blockshift's own activities; with a {@code host}, it also polls that
+     * host's activity task queue.
+     */
+    public static BlockshiftWorker start(WorkflowClient client, String taskQueue, String host, StorageRoots roots) {
         LibvirtConnections libvirt = new LibvirtConnections();
         Cloners cloners = Cloners.discover();
-        return start(client, taskQueue, new LibvirtMigrationActivities(libvirt, roots, cloners), libvirt,
-                "storage roots " + roots + ", cloners " + cloners.names());
+        return start(client, taskQueue, host, new LibvirtMigrationActivities(libvirt, roots, cloners),
+                new LibvirtFleetActivities(libvirt), libvirt, "storage roots " + roots + ", cloners " + cloners.names());
     }
 
     /** Starts a worker with the given activities (tests wrap the real ones to inject faults). */
     public static BlockshiftWorker start(WorkflowClient client, String taskQueue, MigrationActivities activities,
             LibvirtConnections libvirt, String description) {
+        return start(client, taskQueue, null, activities, libvirt == null ? null : new LibvirtFleetActivities(libvirt),
+                libvirt, description);
+    }
+
+    /**
+     * Starts a worker with the given activities on {@code taskQueue} and, when {@code host} is given,
+     * on {@code blockshift-host-<host>} too; {@code fleetActivities} may be null (no fleets then).
+     */
+    public static BlockshiftWorker start(WorkflowClient client, String taskQueue, String host,
+            MigrationActivities activities, FleetActivities fleetActivities, LibvirtConnections libvirt, String description) {
+        if (host != null && !MigrateDiskRequest.validHost(host)) {
+            throw new IllegalArgumentException("host '" + host + "' is not a host name: letters, digits, '.', '-' and '_' only");
+        }
         WorkerFactory factory = WorkerFactory.newInstance(client);
-        Worker worker = factory.newWorker(taskQueue, WorkerOptions.newBuilder()
+        WorkerOptions options = WorkerOptions.newBuilder()
                 .setMaxHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
                 .setDefaultHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
-                .build());
-        worker.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class);
-        worker.registerActivitiesImplementations(activities);
+                .build();
+        Worker worker = factory.newWorker(taskQueue, options);
+        worker.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class, MigrateFleetWorkflowImpl.class);
+        register(worker, activities, fleetActivities);
+        String hostQueue = null;
+        if (host != null) {
+            hostQueue = MigrateDiskWorkflow.hostTaskQueue(host);
+            register(factory.newWorker(hostQueue, options), activities, fleetActivities);
+        }
         factory.start();
-        log.info("worker polling task queue '{}' in namespace '{}'; {}", taskQueue,
+        log.info("worker polling task queue '{}'{} in namespace '{}'; {}", taskQueue,
+                hostQueue == null ? "" : " and, for host " + host + "'s activities, '" + hostQueue + "'",
                 client.getOptions().getNamespace(), description);
         return new BlockshiftWorker(factory, libvirt);
+    }
+
+    private static void register(Worker worker, MigrationActivities activities, FleetActivities fleetActivities) {
+        if (fleetActivities == null) {
+            worker.registerActivitiesImplementations(activities);
+        } else {
+            worker.registerActivitiesImplementations(activities, fleetActivities);
+        }
     }
 
     /** Blocks until the worker is shut down. */

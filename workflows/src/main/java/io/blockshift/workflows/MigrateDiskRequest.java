@@ -2,6 +2,7 @@ package io.blockshift.workflows;
 
 import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,6 +11,7 @@ import java.util.List;
  * migration with {@code --input '{"domain": "vm1", "disk": "vda", "target": "/new/vm1-vda.img"}'}.
  * Fields left out take the defaults below; fields blockshift does not know are an error.
  */
+@JsonInclude(JsonInclude.Include.NON_DEFAULT) // fleets carry thousands: leave the defaults out
 public class MigrateDiskRequest {
 
     /** The domain's name or UUID. */
@@ -31,6 +33,12 @@ public class MigrateDiskRequest {
      * it only checksums when asked. The copying cloners always do.
      */
     public boolean verify = false;
+    /**
+     * The host whose worker runs the steps: with it, every activity goes to task queue
+     * {@code blockshift-host-<host>}, which {@code blockshift worker --host <host>} polls; without
+     * it, to the workflow's own task queue (one host, or any worker).
+     */
+    public String host;
 
     @JsonIgnore
     private final List<String> unknownFields = new ArrayList<>();
@@ -56,7 +64,7 @@ public class MigrateDiskRequest {
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
         if (!unknownFields.isEmpty()) {
-            problems.add("unknown field(s) " + unknownFields + "; known fields are domain, disk, target, cloner, connectUri, bandwidthMiBps, keepSource, verify");
+            problems.add("unknown field(s) " + unknownFields + "; known fields are domain, disk, target, cloner, connectUri, bandwidthMiBps, keepSource, verify, host");
         }
         if (blank(domain)) {
             problems.add("'domain' is missing: give the domain's name or UUID");
@@ -76,7 +84,15 @@ public class MigrateDiskRequest {
         if (bandwidthMiBps < 0) {
             problems.add("'bandwidthMiBps' is " + bandwidthMiBps + ": give 0 for no limit or a positive MiB/s");
         }
+        if (host != null && !validHost(host)) {
+            problems.add("'host' '" + host + "' is not a host name: letters, digits, '.', '-' and '_' only");
+        }
         return problems;
+    }
+
+    /** Whether {@code host} can name a task queue: letters, digits, '.', '-' and '_'. */
+    public static boolean validHost(String host) {
+        return host != null && host.matches("[A-Za-z0-9._-]{1,200}");
     }
 
     private static boolean blank(String s) {

@@ -14,6 +14,11 @@ public interface MigrateDiskWorkflow {
     /** The default task queue. */
     String TASK_QUEUE = "blockshift";
 
+    /** The task queue of the activities of migrations on {@code host}, which {@code blockshift worker --host} polls. */
+    static String hostTaskQueue(String host) {
+        return "blockshift-host-" + host;
+    }
+
     @WorkflowMethod(name = TYPE)
     MigrateDiskResult migrate(MigrateDiskRequest request);
 

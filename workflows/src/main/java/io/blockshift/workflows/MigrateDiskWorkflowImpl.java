@@ -52,9 +52,15 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
             .setRetryOptions(retries(20, Duration.ofMinutes(1)))
             .build();
 
-    private final MigrationActivities quick = Workflow.newActivityStub(MigrationActivities.class, QUICK);
-    private final MigrationActivities copying = Workflow.newActivityStub(MigrationActivities.class, LONG);
-    private final MigrationActivities persistent = Workflow.newActivityStub(MigrationActivities.class, PERSISTENT);
+    /**
+     * Change ID of the version that routes activities to the request's host and reports to a parent
+     * fleet: histories recorded before it replay on {@link Workflow#DEFAULT_VERSION}.
+     */
+    static final String HOSTS_AND_FLEETS = "hosts-and-fleets";
+
+    private MigrationActivities quick;
+    private MigrationActivities copying;
+    private MigrationActivities persistent;
 
     private final LinkedHashMap<String, Long> stepMillis = new LinkedHashMap<>();
     private final List<String> stepsDone = new ArrayList<>();
@@ -66,6 +72,36 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
     @Override
     public MigrateDiskResult migrate(MigrateDiskRequest request) {
+        int version = Workflow.getVersion(HOSTS_AND_FLEETS, Workflow.DEFAULT_VERSION, 1);
+        String host = version >= 1 && request != null && request.host != null && !request.host.isBlank()
+                ? request.host : null;
+        quick = activities(QUICK, host);
+        copying = activities(LONG, host);
+        persistent = activities(PERSISTENT, host);
+        if (version < 1) {
+            return migrateOnce(request);
+        }
+        MigrateDiskResult done;
+        try {
+            done = migrateOnce(request);
+        } catch (TemporalFailure ended) {
+            // Not a finally: that would also run when the SDK destroys this workflow's thread.
+            FleetReports.reportToParent(
+                    "canceled".equals(phase) ? DiskOutcome.CANCELED : "refused".equals(phase) ? DiskOutcome.REFUSED : DiskOutcome.FAILED,
+                    failure != null ? failure.getOriginalMessage() : messageOf(ended));
+            throw ended;
+        }
+        FleetReports.reportToParent(DiskOutcome.DONE, null);
+        return done;
+    }
+
+    /** Activities on {@code host}'s task queue, or on the workflow's own when there is no host. */
+    private static MigrationActivities activities(ActivityOptions options, String host) {
+        return Workflow.newActivityStub(MigrationActivities.class, host == null ? options
+                : ActivityOptions.newBuilder(options).setTaskQueue(MigrateDiskWorkflow.hostTaskQueue(host)).build());
+    }
+
+    private MigrateDiskResult migrateOnce(MigrateDiskRequest request) {
         refuseMalformed(request);
         plan = preflight(request);
 

@@ -1,0 +1,140 @@
+package io.blockshift.activities;
+
+import io.blockshift.activities.libvirt.Disk;
+import io.blockshift.activities.libvirt.Guest;
+import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.workflows.FleetActivities;
+import io.blockshift.workflows.FleetSelector;
+import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.ResolvedDisk;
+import io.temporal.failure.ApplicationFailure;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.Error.ErrorNumber;
+import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The lookups of {@code MigrateFleet} against libvirt on this host. Read only. */
+public final class LibvirtFleetActivities implements FleetActivities {
+
+    private static final Logger log = LoggerFactory.getLogger(LibvirtFleetActivities.class);
+
+    private final LibvirtConnections libvirt;
+
+    public LibvirtFleetActivities(LibvirtConnections libvirt) {
+        this.libvirt = libvirt;
+    }
+
+    @Override
+    public List<MigrateDiskRequest> expand(FleetSelector selector) {
+        try {
+            Connect connection = libvirt.connect(selector.connectUri);
+            Pattern names = glob(selector.domains);
+            Path under = Path.of(selector.sourceUnder).normalize();
+            Path targetDir = Path.of(selector.targetDir).normalize();
+            List<String> domains = new ArrayList<>();
+            for (int id : connection.listDomains()) {
+                try {
+                    Domain domain = connection.domainLookupByID(id);
+                    if (names.matcher(domain.getName()).matches()) {
+                        domains.add(domain.getName());
+                    }
+                } catch (LibvirtException e) {
+                    if (!Guest.isError(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+                        throw e;
+                    }
+                }
+            }
+            domains.sort(Comparator.naturalOrder());
+            List<MigrateDiskRequest> requests = new ArrayList<>();
+            for (String name : domains) {
+                for (Disk disk : libvirt.guest(selector.connectUri, name).liveDisks()) {
+                    if (!"disk".equals(disk.device()) || !disk.isFile() || disk.source() == null || disk.hasBackingFile()
+                            || !Path.of(disk.source()).normalize().startsWith(under)) {
+                        continue;
+                    }
+                    MigrateDiskRequest request = new MigrateDiskRequest(name, disk.target(),
+                            targetDir.resolve(name + "-" + disk.target() + extension(disk.source())).toString());
+                    request.connectUri = selector.connectUri;
+                    request.host = selector.host;
+                    request.cloner = selector.cloner;
+                    request.bandwidthMiBps = selector.bandwidthMiBps;
+                    request.keepSource = selector.keepSource;
+                    request.verify = selector.verify;
+                    requests.add(request);
+                }
+            }
+            log.info("selector {} on {} under {}: {} disk(s) of {} domain(s)", selector.domains, selector.connectUri,
+                    under, requests.size(), domains.size());
+            return requests;
+        } catch (LibvirtException e) {
+            throw ApplicationFailure.newFailureWithCause("libvirt: " + e.getMessage(), "Libvirt", e);
+        }
+    }
+
+    @Override
+    public List<ResolvedDisk> resolveDisks(List<MigrateDiskRequest> requests) {
+        List<ResolvedDisk> resolved = new ArrayList<>(requests.size());
+        for (MigrateDiskRequest request : requests) {
+            resolved.add(resolve(request));
+        }
+        return resolved;
+    }
+
+    private ResolvedDisk resolve(MigrateDiskRequest request) {
+        Guest guest;
+        try {
+            guest = libvirt.guest(request.connectUri, request.domain);
+        } catch (LibvirtException e) {
+            if (Guest.isError(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+                return ResolvedDisk.refusal("no domain named '" + request.domain + "' on " + request.connectUri);
+            }
+            throw ApplicationFailure.newFailureWithCause("libvirt: " + e.getMessage(), "Libvirt", e);
+        }
+        try {
+            List<Disk> disks = guest.liveDisks();
+            return Disk.find(disks, request.disk)
+                    .map(disk -> new ResolvedDisk(guest.uuid(), guest.name(), disk.target(), disk.source(), size(disk.source()), null))
+                    .orElseGet(() -> ResolvedDisk.refusal("domain " + guest.name() + " has no disk '" + request.disk
+                            + "'; its disks are " + disks.stream().map(Disk::target).collect(Collectors.joining(", "))));
+        } catch (LibvirtException e) {
+            throw ApplicationFailure.newFailureWithCause("libvirt: " + e.getMessage(), "Libvirt", e);
+        }
+    }
+
+    private static long size(String source) {
+        try {
+            return source == null ? 0 : Files.size(Path.of(source));
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** {@code .img} of {@code /a/b.img}; empty when the file name has no extension. */
+    static String extension(String source) {
+        String name = Path.of(source).getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot <= 0 ? "" : name.substring(dot);
+    }
+
+    static Pattern glob(String glob) {
+        StringBuilder regex = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            switch (c) {
+                case '*' -> regex.append(".*");
+                case '?' -> regex.append('.');
+                default -> regex.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(regex.toString());
+    }
+}

@@ -1,0 +1,156 @@
+package io.blockshift.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.blockshift.activities.LibvirtFleetActivities;
+import io.blockshift.workflows.FleetResult;
+import io.blockshift.workflows.FleetSelector;
+import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.MigrateDiskWorkflow;
+import io.blockshift.workflows.MigrateFleetRequest;
+import io.blockshift.workflows.MigrateFleetWorkflow;
+import io.blockshift.workflows.MigrateFleetWorkflowImpl;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** MigrateFleet end to end: libvirtd + QEMU and a Temporal dev server. */
+class FleetOnLibvirtTest extends LibvirtTemporalTest {
+
+    @Test
+    void aFleetMovesBothDisksOfOneVmAndOneDiskOfAnotherWithAllTheirData() throws Exception {
+        try (TestVm one = TestVm.start(libvirt, "raw", 32); TestVm two = TestVm.start(libvirt, "qcow2", 32)) {
+            one.write("virtio-disk0", 0x11, 1);
+            one.write("virtio-disk1", 0x22, 2);
+            two.write("virtio-disk0", 0x33, 3);
+            HookedActivities activities = activities(one.dst, two.dst);
+            String queue = TestVm.PREFIX + UUID.randomUUID();
+            Path oneVda = one.dst.resolve("vda-moved.img");
+            Path oneVdb = one.dst.resolve("vdb-moved.img");
+            Path twoVda = two.dst.resolve("vda-moved.qcow2");
+            MigrateFleetRequest request = new MigrateFleetRequest(List.of(
+                    request(one, "vda", oneVda), request(one, "vdb", oneVdb), request(two, "vda", twoVda)));
+
+            FleetResult result;
+            try (BlockshiftWorker worker = BlockshiftWorker.start(client, queue, null, activities,
+                    new LibvirtFleetActivities(libvirt), null, "test worker")) {
+                result = fleet(queue).migrate(request, null);
+            }
+
+            assertEquals(3, result.done(), result::toString);
+            assertEquals(0, result.failed(), result::toString);
+            assertEquals(oneVda.toString(), one.liveDisk("vda").source());
+            assertEquals(oneVdb.toString(), one.liveDisk("vdb").source());
+            assertEquals(twoVda.toString(), two.liveDisk("vda").source());
+            assertEquals(oneVdb.toString(), one.persistentDisk("vdb").source(), "persistent XML names the new vdb");
+            for (TestVm vm : List.of(one, two)) {
+                for (String dev : List.of("vda", "vdb")) {
+                    assertNull(vm.liveDisk(dev).backingFile());
+                }
+            }
+            assertEquals(List.of("dst/vda-moved.img", "dst/vdb-moved.img"), one.files(), "A, A' and B' are gone");
+            assertEquals(List.of("dst/vda-moved.qcow2", "src/vdb.img"), two.files());
+            assertTrue(TestVm.holds(oneVda, "raw", 0x11, 1));
+            assertTrue(TestVm.holds(oneVdb, "raw", 0x22, 2));
+            assertTrue(TestVm.holds(twoVda, "qcow2", 0x33, 3));
+            one.write("virtio-disk1", 0x44, 4);
+            assertTrue(TestVm.holds(oneVdb, "raw", 0x44, 4), "the guest writes to the new vdb");
+        }
+    }
+
+    @Test
+    void aSelectorFindsEveryFileBackedDiskOfTheMatchingDomains() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "qcow2", 16)) {
+            FleetSelector selector = new FleetSelector();
+            selector.connectUri = TestVm.URI;
+            selector.domains = vm.name.substring(0, vm.name.length() - 1) + "?";
+            selector.sourceUnder = vm.src.toString();
+            selector.targetDir = vm.dst.toString();
+            selector.host = "kvm-a";
+
+            List<MigrateDiskRequest> disks = new LibvirtFleetActivities(libvirt).expand(selector);
+
+            assertEquals(2, disks.size(), disks::toString);
+            assertEquals(vm.dst.resolve(vm.name + "-vda.qcow2").toString(), disks.get(0).target);
+            assertEquals(vm.dst.resolve(vm.name + "-vdb.img").toString(), disks.get(1).target);
+            assertEquals("kvm-a", disks.get(1).host);
+        }
+    }
+
+    @Test
+    void eachDisksStepsRunOnItsHostsTaskQueue() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String hostA = "a-" + suffix;
+        String hostB = "b-" + suffix;
+        try (TestVm a = TestVm.start(libvirt, "raw", 16); TestVm b = TestVm.start(libvirt, "raw", 16)) {
+            a.write(0x11, 1);
+            b.write(0x22, 2);
+            HookedActivities onA = activities(a.dst, b.dst);
+            HookedActivities onB = activities(a.dst, b.dst);
+            String queue = TestVm.PREFIX + UUID.randomUUID();
+            MigrateDiskRequest diskA = request(a, "vda", a.target());
+            diskA.host = hostA;
+            MigrateDiskRequest diskB = request(b, "vda", b.target());
+            diskB.host = hostB;
+
+            FleetResult result;
+            try (BlockshiftWorker workerA = BlockshiftWorker.start(client, queue, hostA, onA,
+                    new LibvirtFleetActivities(libvirt), null, "worker of host A");
+                    BlockshiftWorker workerB = BlockshiftWorker.start(client, queue, hostB, onB,
+                            new LibvirtFleetActivities(libvirt), null, "worker of host B")) {
+                result = fleet(queue).migrate(new MigrateFleetRequest(List.of(diskA, diskB)), null);
+            }
+
+            assertEquals(2, result.done(), result::toString);
+            assertEquals(a.target().toString(), a.liveDisk("vda").source());
+            assertEquals(b.target().toString(), b.liveDisk("vda").source());
+            assertTrue(TestVm.holds(a.target(), "raw", 0x11, 1));
+            assertTrue(TestVm.holds(b.target(), "raw", 0x22, 2));
+            // Each worker ran the steps of its own host's disk only.
+            assertEquals(1, onA.calls.stream().filter("cloneBase"::equals).count(), onA.calls::toString);
+            assertEquals(1, onB.calls.stream().filter("cloneBase"::equals).count(), onB.calls::toString);
+            assertEquals(List.of(MigrateDiskWorkflow.hostTaskQueue(hostA)), activityQueues(hostA, a));
+            assertEquals(List.of(MigrateDiskWorkflow.hostTaskQueue(hostB)), activityQueues(hostB, b));
+        }
+    }
+
+    /** The distinct task queues of the activities the migration of the VM's vda scheduled. */
+    private static List<String> activityQueues(String host, TestVm vm) throws Exception {
+        String id = MigrateFleetWorkflowImpl.childWorkflowId(host, vm.guest().uuid(), "vda");
+        List<String> queues = new ArrayList<>();
+        int activities = 0;
+        for (HistoryEvent e : client.fetchHistory(id).getEvents()) {
+            if (e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+                activities++;
+                String queue = e.getActivityTaskScheduledEventAttributes().getTaskQueue().getName();
+                if (!queues.contains(queue)) {
+                    queues.add(queue);
+                }
+            }
+        }
+        assertTrue(activities >= 7, id + " scheduled " + activities + " activities");
+        return queues;
+    }
+
+    private static MigrateFleetWorkflow fleet(String queue) {
+        return client.newWorkflowStub(MigrateFleetWorkflow.class, WorkflowOptions.newBuilder()
+                .setTaskQueue(queue)
+                .setWorkflowId(queue)
+                .setWorkflowExecutionTimeout(Duration.ofMinutes(5))
+                .build());
+    }
+
+    private static MigrateDiskRequest request(TestVm vm, String disk, Path target) {
+        MigrateDiskRequest request = new MigrateDiskRequest(vm.name, disk, target.toString());
+        request.connectUri = TestVm.URI;
+        return request;
+    }
+}

@@ -1,0 +1,21 @@
+package io.blockshift.workflows;
+
+import io.temporal.activity.ActivityInterface;
+import java.util.List;
+
+/** The lookups {@code MigrateFleet} needs; they run on the host the disks are on. */
+@ActivityInterface
+public interface FleetActivities {
+
+    /**
+     * Every file-backed disk (device disk, type file, no backing chain) of the running domains the
+     * selector matches whose source lies under {@code sourceUnder}, as one {@code MigrateDisk} input each.
+     */
+    List<MigrateDiskRequest> expand(FleetSelector selector);
+
+    /**
+     * For each request, in order: the domain's UUID, the disk's target dev and its source's size, or
+     * why it is refused (no such domain or disk). Never fails for one unknown disk.
+     */
+    List<ResolvedDisk> resolveDisks(List<MigrateDiskRequest> requests);
+}

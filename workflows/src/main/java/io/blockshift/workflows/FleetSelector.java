@@ -1,0 +1,70 @@
+package io.blockshift.workflows;
+
+import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Instead of a list of migrations, {@code MigrateFleet} can take a selector: every file-backed disk
+ * (device disk, type file, no backing chain) of the running domains whose name matches
+ * {@link #domains} and whose source lies under {@link #sourceUnder}, each moved to
+ * {@code targetDir/<domain>-<disk>.<extension of its source>}.
+ */
+public class FleetSelector {
+
+    /** The libvirt connection URI of the host that runs the domains. */
+    public String connectUri = "qemu:///system";
+    /** A glob over domain names: {@code *} any run of characters, {@code ?} one; {@code *} for all. */
+    public String domains;
+    /** Only disks whose source lies under this directory move. */
+    public String sourceUnder;
+    /** The directory the new base images go to. */
+    public String targetDir;
+    /** The host whose worker runs the steps (task queue {@code blockshift-host-<host>}); none for any worker. */
+    public String host;
+    /** Passed on to every disk's {@code MigrateDisk}. */
+    public String cloner = "auto";
+    public long bandwidthMiBps = 0;
+    public boolean keepSource = false;
+    public boolean verify = false;
+
+    @JsonIgnore
+    private final List<String> unknownFields = new ArrayList<>();
+
+    @JsonAnySetter
+    void unknownField(String name, Object value) {
+        unknownFields.add(name);
+    }
+
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        if (!unknownFields.isEmpty()) {
+            problems.add("unknown field(s) " + unknownFields + " in 'select'; known fields are connectUri, domains, "
+                    + "sourceUnder, targetDir, host, cloner, bandwidthMiBps, keepSource, verify");
+        }
+        if (blank(domains)) {
+            problems.add("'select.domains' is missing: give a glob over domain names, such as web-* (or * for all)");
+        }
+        if (blank(sourceUnder) || !sourceUnder.startsWith("/")) {
+            problems.add("'select.sourceUnder' must be an absolute directory: only disks under it move");
+        }
+        if (blank(targetDir) || !targetDir.startsWith("/")) {
+            problems.add("'select.targetDir' must be an absolute directory: the new images go there");
+        }
+        if (blank(connectUri)) {
+            problems.add("'select.connectUri' is empty: leave it out for qemu:///system");
+        }
+        if (host != null && !MigrateDiskRequest.validHost(host)) {
+            problems.add("'select.host' '" + host + "' is not a host name (letters, digits, '.', '-', '_')");
+        }
+        if (bandwidthMiBps < 0) {
+            problems.add("'select.bandwidthMiBps' is negative");
+        }
+        return problems;
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+}
