@@ -1,7 +1,6 @@
 package io.blockshift.client;
 
 import io.temporal.client.WorkflowNotFoundException;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -41,9 +40,8 @@ final class AuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Optional<TemporalClient> server = temporal.connectIfAnswers(Duration.ofSeconds(5));
+        Optional<TemporalClient> server = temporal.connectOrExplain();
         if (server.isEmpty()) {
-            System.err.println("no Temporal server answers at " + temporal.address + "; give --temporal HOST:PORT");
             return ExitCodes.UNREACHABLE;
         }
         try (TemporalClient client = server.get()) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.temporal.client.WorkflowExecutionMetadata;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -34,9 +33,8 @@ final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Optional<TemporalClient> server = temporal.connectIfAnswers(Duration.ofSeconds(5));
+        Optional<TemporalClient> server = temporal.connectOrExplain();
         if (server.isEmpty()) {
-            System.err.println("no Temporal server answers at " + temporal.address + "; give --temporal HOST:PORT");
             return ExitCodes.UNREACHABLE;
         }
         String query = "(WorkflowType = 'MigrateDisk' OR WorkflowType = 'MigrateFleet')"

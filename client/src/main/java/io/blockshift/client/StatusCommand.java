@@ -1,6 +1,5 @@
 package io.blockshift.client;
 
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,9 +32,8 @@ final class StatusCommand implements Callable<Integer> {
 
     /** Attaches to {@code workflowId}, canceling it first if asked, and reports how it ends. */
     static int follow(TemporalOptions temporal, String workflowId, boolean cancel, boolean json) throws Exception {
-        Optional<TemporalClient> server = temporal.connectIfAnswers(Duration.ofSeconds(5));
+        Optional<TemporalClient> server = temporal.connectOrExplain();
         if (server.isEmpty()) {
-            System.err.println("no Temporal server answers at " + temporal.address + "; give --temporal HOST:PORT");
             return ExitCodes.UNREACHABLE;
         }
         try (TemporalClient client = server.get()) {

@@ -48,6 +48,15 @@ final class TemporalOptions {
         return TemporalClient.connectIfAnswers(address, namespace, timeout, sslContext());
     }
 
+    /** A client of the server, or empty after telling the operator on stderr that none answers. */
+    Optional<TemporalClient> connectOrExplain() {
+        Optional<TemporalClient> client = connectIfAnswers(Duration.ofSeconds(5));
+        if (client.isEmpty()) {
+            System.err.println("no Temporal server answers at " + address + "; give --temporal HOST:PORT");
+        }
+        return client;
+    }
+
     /** The TLS settings the options ask for, or null for a plain connection. */
     SslContext sslContext() {
         if (!tls && tlsCa == null && tlsCert == null && tlsKey == null) {
