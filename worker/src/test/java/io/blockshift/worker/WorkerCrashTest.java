@@ -2,6 +2,7 @@ package io.blockshift.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.blockshift.workflows.BlockJobReport;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class WorkerCrashTest extends LibvirtTemporalTest {
 
     /** Every step once, in order, and no compensation: what "completed exactly once" looks like in the history. */
-    private static final List<String> EVERY_STEP_ONCE = List.of(
+    static final List<String> EVERY_STEP_ONCE = List.of(
             "Preflight", "Snapshot", "CloneBase", "CreateOverlay", "MirrorToOverlay", "CommitOverlay", "Cleanup");
     /** 128 + SIGKILL. */
     private static final int KILLED = 137;
@@ -92,10 +93,7 @@ class WorkerCrashTest extends LibvirtTemporalTest {
             }
             // At 1 MiB/s the clone of A's 3 MiB takes 3 s, long enough to write 6 MiB to A' meanwhile;
             // mirroring those 6 MiB then takes 6 s.
-            MigrateDiskRequest request = request(vm, vm.target());
-            request.cloner = "sparse";
-            request.bandwidthMiBps = 1;
-            String queue = startMigration(request);
+            String queue = startSparseMigrationAt1MiBps(vm);
 
             try (WorkerProcess first = WorkerProcess.start(temporal.target(), queue, vm.dst)) {
                 await("the guest writes to A'", () -> vm.liveDisk("vda").source().endsWith(".blockshift-top.qcow2"));
@@ -109,24 +107,61 @@ class WorkerCrashTest extends LibvirtTemporalTest {
             // The job belongs to libvirtd and QEMU, not to the client that started it: it carries on,
             // reaches READY and waits there, mirroring every new write, for someone to pivot it.
             assertTrue(vm.guest().blockJob("vda").isPresent(), "the block job outlived the worker");
-            await("the orphaned mirror to reach READY", () -> vm.liveDisk("vda").mirrorReady());
-            vm.write(0x77, 20);
 
-            finishOnANewWorker(queue, vm);
+            pivotTheOrphanedJobOnANewWorker(queue, vm, "MirrorToOverlay");
 
-            MigrationHistory history = MigrationHistory.of(client, queue);
-            assertRetriedAfterAHeartbeatTimeout(history, "MirrorToOverlay");
-            assertTrue(history.result("MirrorToOverlay", BlockJobReport.class).resumed(),
-                    "the retry took over the running job instead of starting another");
-            assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files(), "A, A' and B' are gone");
             for (int mib = 1; mib <= 3; mib++) {
                 assertTrue(TestVm.holds(vm.target(), "raw", 0x10 + mib, mib), "B holds what was written to A");
             }
             for (int mib = 10; mib < 16; mib++) {
                 assertTrue(TestVm.holds(vm.target(), "raw", 0x66, mib), "B holds what was written to A' before the kill");
             }
-            assertTrue(TestVm.holds(vm.target(), "raw", 0x77, 20), "B holds what was written while no worker lived");
         }
+    }
+
+    @Test
+    void aWorkerKilledMidCommitLeavesTheJobForANewWorkerToPivot() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 32)) {
+            vm.write(0x11, 1);
+            // At 1 MiB/s: the sparse clone of A's 1 MiB takes 1 s, mirroring the 2 MiB written to A' 2 s,
+            // and the commit of those 2 MiB plus the 6 MiB written to B' 8 s.
+            String queue = startSparseMigrationAt1MiBps(vm);
+
+            try (WorkerProcess first = WorkerProcess.start(temporal.target(), queue, vm.dst)) {
+                await("the guest writes to A'", () -> vm.liveDisk("vda").source().endsWith(".blockshift-top.qcow2"));
+                vm.write(0x22, 2);
+                vm.write(0x22, 3);
+                await("the guest writes to B'", () -> vm.liveDisk("vda").source().endsWith(".blockshift-overlay.qcow2"));
+                for (int mib = 10; mib < 16; mib++) {
+                    vm.write(0x66, mib);
+                }
+                await("the active commit", () -> "active-commit".equals(vm.liveDisk("vda").mirrorJob()));
+                assertFalse(vm.liveDisk("vda").mirrorReady(), "the commit still has data to move when the worker dies");
+                assertEquals(KILLED, first.kill());
+            }
+            // As with the mirror, libvirtd and QEMU own the commit: it goes on, reaches READY, and waits
+            // there on B' for someone to pivot it onto B.
+            assertEquals("active-commit", vm.liveDisk("vda").mirrorJob(), "the commit outlived the worker");
+            assertTrue(vm.liveDisk("vda").source().endsWith(".blockshift-overlay.qcow2"), "the guest is still on B'");
+
+            pivotTheOrphanedJobOnANewWorker(queue, vm, "CommitOverlay");
+
+            assertNull(vm.persistentDisk("vda").backingFile());
+            assertTrue(TestVm.holds(vm.target(), "raw", 0x11, 1), "B holds what was written to A");
+            assertTrue(TestVm.holds(vm.target(), "raw", 0x22, 2), "B holds what was written to A'");
+            assertTrue(TestVm.holds(vm.target(), "raw", 0x22, 3));
+            for (int mib = 10; mib < 16; mib++) {
+                assertTrue(TestVm.holds(vm.target(), "raw", 0x66, mib), "B holds what was written to B' before the kill");
+            }
+        }
+    }
+
+    /** Starts moving the VM's vda with the sparse cloner and every copy throttled to 1 MiB/s; returns its queue. */
+    private static String startSparseMigrationAt1MiBps(TestVm vm) {
+        MigrateDiskRequest request = request(vm, vm.target());
+        request.cloner = "sparse";
+        request.bandwidthMiBps = 1;
+        return startMigration(request);
     }
 
     /** Starts a MigrateDisk on a task queue of its own, named as its workflow id, and returns that name. */
@@ -148,6 +183,24 @@ class WorkerCrashTest extends LibvirtTemporalTest {
         assertFalse(vm.liveDisk("vda").hasBackingFile());
         assertFalse(vm.liveDisk("vda").hasMirror());
         return result;
+    }
+
+    /**
+     * Waits for the dead worker's block job to reach READY, writes to the guest while no worker lives,
+     * and lets a new worker pivot it: the retry takes the job over, B holds that write, A, A' and B' go.
+     */
+    private static void pivotTheOrphanedJobOnANewWorker(String queue, TestVm vm, String activityType) throws Exception {
+        await("the orphaned job to reach READY", () -> vm.liveDisk("vda").mirrorReady());
+        vm.write(0x77, 20);
+
+        finishOnANewWorker(queue, vm);
+
+        MigrationHistory history = MigrationHistory.of(client, queue);
+        assertRetriedAfterAHeartbeatTimeout(history, activityType);
+        assertTrue(history.result(activityType, BlockJobReport.class).resumed(),
+                "the retry took over the running job instead of starting another");
+        assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files(), "A, A' and B' are gone");
+        assertTrue(TestVm.holds(vm.target(), "raw", 0x77, 20), "B holds what was written while no worker lived");
     }
 
     /** The step ran twice in all (once on each worker), and the history holds each step once and one completion. */
@@ -185,7 +238,7 @@ class WorkerCrashTest extends LibvirtTemporalTest {
                         0, Optional.of(a.getHeartbeatDetails()), StepProgress.class, StepProgress.class));
     }
 
-    private static void await(String what, Callable<Boolean> condition) throws Exception {
+    static void await(String what, Callable<Boolean> condition) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.call()) {
             if (System.nanoTime() > deadline) {
