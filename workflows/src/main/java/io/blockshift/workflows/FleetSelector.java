@@ -1,7 +1,5 @@
 package io.blockshift.workflows;
 
-import com.fasterxml.jackson.annotation.JsonAnySetter;
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,7 +9,7 @@ import java.util.List;
  * {@link #domains} and whose source lies under {@link #sourceUnder}, each moved to
  * {@code targetDir/<domain>-<disk>.<extension of its source>}.
  */
-public class FleetSelector {
+public class FleetSelector extends StrictJsonInput {
 
     /** The libvirt connection URI of the host that runs the domains. */
     public String connectUri = "qemu:///system";
@@ -29,20 +27,10 @@ public class FleetSelector {
     public boolean keepSource = false;
     public boolean verify = false;
 
-    @JsonIgnore
-    private final List<String> unknownFields = new ArrayList<>();
-
-    @JsonAnySetter
-    void unknownField(String name, Object value) {
-        unknownFields.add(name);
-    }
-
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
-        if (!unknownFields.isEmpty()) {
-            problems.add("unknown field(s) " + unknownFields + " in 'select'; known fields are connectUri, domains, "
-                    + "sourceUnder, targetDir, host, cloner, bandwidthMiBps, keepSource, verify");
-        }
+        refuseUnknownFields(problems, " in 'select'", "connectUri, domains, "
+                + "sourceUnder, targetDir, host, cloner, bandwidthMiBps, keepSource, verify");
         if (blank(domains)) {
             problems.add("'select.domains' is missing: give a glob over domain names, such as web-* (or * for all)");
         }
@@ -64,7 +52,4 @@ public class FleetSelector {
         return problems;
     }
 
-    private static boolean blank(String s) {
-        return s == null || s.isBlank();
-    }
 }

@@ -1,7 +1,5 @@
 package io.blockshift.workflows;
 
-import com.fasterxml.jackson.annotation.JsonAnySetter;
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +10,7 @@ import java.util.List;
  * Fields left out take the defaults below; fields blockshift does not know are an error.
  */
 @JsonInclude(JsonInclude.Include.NON_DEFAULT) // fleets carry thousands: leave the defaults out
-public class MigrateDiskRequest {
+public class MigrateDiskRequest extends StrictJsonInput {
 
     /** The domain's name or UUID. */
     public String domain;
@@ -40,9 +38,6 @@ public class MigrateDiskRequest {
      */
     public String host;
 
-    @JsonIgnore
-    private final List<String> unknownFields = new ArrayList<>();
-
     public MigrateDiskRequest() {
     }
 
@@ -52,20 +47,13 @@ public class MigrateDiskRequest {
         this.target = target;
     }
 
-    @JsonAnySetter
-    void unknownField(String name, Object value) {
-        unknownFields.add(name);
-    }
-
     /**
      * What is wrong with this request as written, before anything is looked up: unknown or
      * missing fields, a negative bandwidth. Empty when nothing is.
      */
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
-        if (!unknownFields.isEmpty()) {
-            problems.add("unknown field(s) " + unknownFields + "; known fields are domain, disk, target, cloner, connectUri, bandwidthMiBps, keepSource, verify, host");
-        }
+        refuseUnknownFields(problems, "", "domain, disk, target, cloner, connectUri, bandwidthMiBps, keepSource, verify, host");
         if (blank(domain)) {
             problems.add("'domain' is missing: give the domain's name or UUID");
         }
@@ -93,10 +81,6 @@ public class MigrateDiskRequest {
     /** Whether {@code host} can name a task queue: letters, digits, '.', '-' and '_'. */
     public static boolean validHost(String host) {
         return host != null && host.matches("[A-Za-z0-9._-]{1,200}");
-    }
-
-    private static boolean blank(String s) {
-        return s == null || s.isBlank();
     }
 
     @Override

@@ -1,7 +1,5 @@
 package io.blockshift.workflows;
 
-import com.fasterxml.jackson.annotation.JsonAnySetter;
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -12,7 +10,7 @@ import java.util.Set;
  * {@code {"migrations": [...], "maxConcurrent": 4, "maxPerHost": 2, "maxPerTarget": 2, "onFailure": "continue"}}.
  * Fields blockshift does not know are an error.
  */
-public class MigrateFleetRequest {
+public class MigrateFleetRequest extends StrictJsonInput {
 
     static final Set<String> ON_FAILURE = Set.of("continue", "stop");
 
@@ -31,9 +29,6 @@ public class MigrateFleetRequest {
     /** How many children one run starts before it continues as new, which keeps each run's history bounded. */
     public int childrenPerRun = 500;
 
-    @JsonIgnore
-    private final List<String> unknownFields = new ArrayList<>();
-
     public MigrateFleetRequest() {
     }
 
@@ -41,18 +36,11 @@ public class MigrateFleetRequest {
         this.migrations = migrations;
     }
 
-    @JsonAnySetter
-    void unknownField(String name, Object value) {
-        unknownFields.add(name);
-    }
-
     /** What is wrong with this request as written, before anything is looked up. Empty when nothing is. */
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
-        if (!unknownFields.isEmpty()) {
-            problems.add("unknown field(s) " + unknownFields + "; known fields are migrations, select, maxConcurrent, "
-                    + "maxPerHost, maxPerTarget, onFailure, childrenPerRun");
-        }
+        refuseUnknownFields(problems, "", "migrations, select, maxConcurrent, "
+                + "maxPerHost, maxPerTarget, onFailure, childrenPerRun");
         if ((migrations == null) == (select == null)) {
             problems.add("give either 'migrations' (a list of MigrateDisk inputs) or 'select' (which disks to move), not "
                     + (migrations == null ? "neither" : "both"));
