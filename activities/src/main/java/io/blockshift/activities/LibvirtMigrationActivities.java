@@ -206,7 +206,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             } else {
                 requireLayer(layer, Layer.SOURCE, plan, "revert the snapshot");
             }
-            deleteUnused(guest, Path.of(plan.top()));
+            deleteUnused(guest, plan.top());
             return null;
         });
     }
@@ -272,8 +272,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     public void deleteBase(MigrationPlan plan) {
         call(() -> {
             Guest guest = guest(plan);
-            deleteUnused(guest, Path.of(plan.partialTarget()));
-            deleteUnused(guest, Path.of(plan.target()));
+            deleteUnused(guest, plan.partialTarget(), plan.target());
             return null;
         });
     }
@@ -284,7 +283,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     public void createOverlay(MigrationPlan plan) {
         call(() -> {
             Path overlay = Path.of(plan.overlay());
-            if (Files.exists(overlay) && plan.target().equals(QemuImg.info(overlay).backingFile())) {
+            if (Files.exists(overlay) && plan.target().equals(QemuImg.backingFile(overlay))) {
                 log.info("overlay: {} already exists over {}", overlay, plan.target());
                 return null;
             }
@@ -305,8 +304,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     public void deleteOverlay(MigrationPlan plan) {
         call(() -> {
             Guest guest = guest(plan);
-            deleteUnused(guest, sibling(Path.of(plan.overlay()), ".new"));
-            deleteUnused(guest, Path.of(plan.overlay()));
+            deleteUnused(guest, sibling(Path.of(plan.overlay()), ".new").toString(), plan.overlay());
             return null;
         });
     }
@@ -379,7 +377,6 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
         return call(() -> {
             Guest guest = guest(plan);
             requireLayer(layerOf(guest, plan), Layer.TARGET, plan, "clean up");
-            List<String> deleted = new ArrayList<>();
             List<String> kept = new ArrayList<>();
             List<String> metadata = new ArrayList<>();
             for (String path : List.of(plan.top(), plan.overlay())) {
@@ -394,11 +391,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             } else {
                 doomed.add(plan.source());
             }
-            for (String path : doomed) {
-                if (deleteUnused(guest, Path.of(path))) {
-                    deleted.add(path);
-                }
-            }
+            List<String> deleted = deleteUnused(guest, doomed.toArray(String[]::new));
             log.info("cleanup: deleted {}, kept {}, snapshot metadata removed {}", deleted, kept, metadata);
             return new CleanupReport(deleted, kept, metadata);
         });
@@ -454,17 +447,29 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
         }
     }
 
-    /** Deletes a file of ours unless the domain (live or persistent) still uses it. */
-    private static boolean deleteUnused(Guest guest, Path path) throws IOException, LibvirtException {
+    /**
+     * Deletes files of ours, refusing any the domain (live or persistent) still uses.
+     *
+     * @return the ones that existed and were deleted
+     */
+    private static List<String> deleteUnused(Guest guest, String... paths) throws IOException, LibvirtException {
         Set<String> inUse = Stream.concat(guest.liveDisks().stream(), guest.persistentDisks().stream())
                 .flatMap(d -> Stream.of(d.source(), d.backingFile()))
                 .filter(p -> p != null)
                 .collect(Collectors.toSet());
-        if (inUse.contains(path.toString())) {
-            throw ApplicationFailure.newNonRetryableFailure("refusing to delete " + path + ": domain " + guest.name()
-                    + " still uses it", "InUse");
+        for (String path : paths) {
+            if (inUse.contains(path)) {
+                throw ApplicationFailure.newNonRetryableFailure("refusing to delete " + path + ": domain " + guest.name()
+                        + " still uses it", "InUse");
+            }
         }
-        return Files.deleteIfExists(path);
+        List<String> deleted = new ArrayList<>();
+        for (String path : paths) {
+            if (Files.deleteIfExists(Path.of(path))) {
+                deleted.add(path);
+            }
+        }
+        return deleted;
     }
 
     private static void copyOwnership(Path from, Path to) throws IOException {

@@ -402,7 +402,7 @@ final class MigrationSession {
                 result.disk(), ProgressDisplay.duration(result.totalMillis()), result.target()));
         lines.add("  A  " + result.source());
         lines.add("  B  " + result.target());
-        result.steps().forEach((step, millis) -> lines.add(String.format(Locale.ROOT, "  %-9s %8s  %s", step,
+        result.stepMillis().forEach((step, millis) -> lines.add(String.format(Locale.ROOT, "  %-9s %8s  %s", step,
                 ProgressDisplay.duration(millis), stepDetail(step, result))));
         lines.add("cloner:   " + result.cloner() + " (" + result.clonerReason() + ")");
         lines.add("copied:   " + ProgressDisplay.bytes(result.bytesCopied()) + " (" + result.bytesCopied() + " bytes)");

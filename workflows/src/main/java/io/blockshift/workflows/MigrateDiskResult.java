@@ -1,7 +1,6 @@
 package io.blockshift.workflows;
 
 import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The result of {@code MigrateDisk}: a plain JSON object.
@@ -35,9 +34,5 @@ public record MigrateDiskResult(
 
     public long totalMillis() {
         return stepMillis.values().stream().mapToLong(Long::longValue).sum();
-    }
-
-    public Map<String, Long> steps() {
-        return stepMillis;
     }
 }

@@ -16,26 +16,11 @@ public final class QemuImg {
     private QemuImg() {
     }
 
-    /**
-     * What qemu-img says of an image.
-     *
-     * @param format the detected format
-     * @param virtualSize the guest-visible size
-     * @param actualSize bytes allocated on disk
-     * @param backingFile the backing file, or null
-     */
-    public record Info(String format, long virtualSize, long actualSize, String backingFile) {
-    }
-
-    /** Reads an image's header, sharing it with the QEMU that has it open. */
-    public static Info info(Path image) throws IOException, InterruptedException {
+    /** The image's backing file as its header names it, or null; read while QEMU may hold it open. */
+    public static String backingFile(Path image) throws IOException, InterruptedException {
         String out = Command.run(List.of("qemu-img", "info", "--force-share", "--output=json", image.toString()), TIMEOUT);
-        JsonNode node = JSON.readTree(out);
-        return new Info(
-                node.path("format").asText(null),
-                node.path("virtual-size").asLong(),
-                node.path("actual-size").asLong(),
-                node.hasNonNull("backing-filename") ? node.get("backing-filename").asText() : null);
+        JsonNode backing = JSON.readTree(out).get("backing-filename");
+        return backing == null || backing.isNull() ? null : backing.asText();
     }
 
     /** Creates an empty qcow2 {@code overlay} backed by {@code backing} of {@code backingFormat}. */
