@@ -53,7 +53,7 @@ final class AuditCommand implements Callable<Integer> {
             } catch (WorkflowNotFoundException | io.grpc.StatusRuntimeException e) {
                 System.err.println("no workflow " + workflowId + (runId == null ? "" : " run " + runId) + " in namespace "
                         + temporal.namespace + " at " + temporal.address + ": " + e.getMessage());
-                return ExitCodes.REFUSED;
+                return ExitCodes.NOT_FOUND;
             }
             if (format.json) {
                 report.printJson(System.out);

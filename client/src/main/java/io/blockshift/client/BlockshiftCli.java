@@ -28,7 +28,8 @@ import picocli.CommandLine.ScopeType;
             "",
             "New here? 'blockshift demo' migrates a throwaway VM's disk and checks every write made during it.",
             ""},
-        subcommands = {MigrateCommand.class, PlanCommand.class, StatusCommand.class, CancelCommand.class, ListCommand.class, AuditCommand.class,
+        subcommands = {MigrateCommand.class, PlanCommand.class, FleetCommand.class, StatusCommand.class, PauseCommand.class,
+            ResumeCommand.class, CancelCommand.class, ListCommand.class, AuditCommand.class,
             WorkerCommand.class, ServerCommand.class, CloneCommand.class, DemoCommand.class,
             CdsTrainingCommand.class})
 public final class BlockshiftCli {

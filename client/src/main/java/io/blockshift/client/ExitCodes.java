@@ -10,7 +10,7 @@ import java.util.Map;
  */
 public final class ExitCodes {
 
-    /** The VM runs on the target (migrate, demo), or the copy is complete (clone). */
+    /** The VM runs on the target (migrate, demo), every disk of a fleet moved, or the copy is complete (clone). */
     public static final int OK = 0;
     /** A usage error: picocli's own code for an unknown option or a missing argument. */
     public static final int USAGE = 2;
@@ -20,22 +20,29 @@ public final class ExitCodes {
     public static final int ROLLED_BACK = 4;
     /** Canceled (Ctrl-C, {@code temporal workflow cancel}) and rolled back. */
     public static final int CANCELED = 5;
-    /** Failed leaving something to finish by hand ({@code CommitIncomplete}, {@code RollbackIncomplete}, others). */
+    /**
+     * Failed leaving something to finish by hand ({@code CommitIncomplete}, {@code RollbackIncomplete}, others);
+     * for a fleet: not every disk moved (the message lists which and why).
+     */
     public static final int NEEDS_ATTENTION = 6;
     /** Temporal cannot be reached, or blockshift itself failed. */
     public static final int UNREACHABLE = 7;
+    /** No workflow with that ID (status, cancel, pause, resume, audit). */
+    public static final int NOT_FOUND = 8;
 
     /** The exit status list for {@code --help}. */
     public static final String[] HELP_FOOTER = {
         "",
         "Exit status:",
-        "  " + OK + "  success: the VM runs on the target (clone: the copy is complete)",
+        "  " + OK + "  success: the VM runs on the target (fleet: every disk moved; clone: the copy is complete)",
         "  " + USAGE + "  usage error",
         "  " + REFUSED + "  refused: nothing was changed",
         "  " + ROLLED_BACK + "  failed and rolled back: the VM runs on its old disk, nothing new is left",
         "  " + CANCELED + "  canceled and rolled back",
-        "  " + NEEDS_ATTENTION + "  failed leaving something to finish by hand: the message says what",
+        "  " + NEEDS_ATTENTION + "  failed leaving something to finish by hand (fleet: not every disk moved): the"
+                + " message says what",
         "  " + UNREACHABLE + "  Temporal cannot be reached, or an internal error",
+        "  " + NOT_FOUND + "  no workflow with that ID",
     };
 
     private static final Map<String, Integer> BY_FAILURE_TYPE = Map.of(
@@ -48,7 +55,8 @@ public final class ExitCodes {
             ROLLED_BACK, "rolled back",
             CANCELED, "canceled",
             NEEDS_ATTENTION, "needs attention",
-            UNREACHABLE, "error");
+            UNREACHABLE, "error",
+            NOT_FOUND, "not found");
 
     private ExitCodes() {
     }

@@ -130,8 +130,12 @@ final class MigrateCommand implements Callable<Integer> {
         return request;
     }
 
-    /** Who asked and why, as the workflow's memo shows them to an auditor. */
     private Map<String, Object> memo() {
+        return memo(requestedBy, reason);
+    }
+
+    /** Who asked and why, as the workflow's memo shows them to an auditor; {@code fleet} uses it too. */
+    static Map<String, Object> memo(String requestedBy, String reason) {
         Map<String, Object> memo = new LinkedHashMap<>();
         memo.put("requestedBy", requestedBy != null ? requestedBy
                 : System.getenv().getOrDefault("SUDO_USER", System.getProperty("user.name")));

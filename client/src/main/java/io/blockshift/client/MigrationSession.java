@@ -159,7 +159,7 @@ final class MigrationSession {
         while (!result.isDone()) {
             if (interrupts.get() > 0 && !cancelSent) {
                 cancelSent = true;
-                endedUnstarted = cancelOrEnd(stub, execution);
+                endedUnstarted = cancelOrEnd(client, stub, execution);
             }
             watcher.poll();
             try {
@@ -208,12 +208,13 @@ final class MigrationSession {
 
     /**
      * Cancels the workflow, so that it rolls back. A workflow no worker has run yet has done nothing
-     * and would wait for a worker to hear the cancel: it is terminated instead.
+     * and would wait for a worker to hear the cancel: it is terminated instead. {@code fleet} uses
+     * this too.
      *
      * @return whether it was terminated
      */
-    private boolean cancelOrEnd(WorkflowStub stub, WorkflowExecution execution) {
-        if (neverRun(execution)) {
+    static boolean cancelOrEnd(WorkflowClient client, WorkflowStub stub, WorkflowExecution execution) {
+        if (neverRun(client, execution)) {
             try {
                 stub.terminate("canceled by the operator before any worker picked it up");
                 return true;
@@ -230,7 +231,7 @@ final class MigrationSession {
     }
 
     /** Whether no worker has completed a single workflow task of this run yet. */
-    private boolean neverRun(WorkflowExecution execution) {
+    private static boolean neverRun(WorkflowClient client, WorkflowExecution execution) {
         try {
             return client.fetchHistory(execution.getWorkflowId(), execution.getRunId()).getEvents().stream()
                     .noneMatch(event -> event.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);

@@ -60,6 +60,15 @@ final class ProgressDisplay {
         show(progressLine(name, done, total, bytesPerSecond()), total > 0 ? percent(done, total) : -1, false);
     }
 
+    /**
+     * A status line of its own, such as a fleet's counts, with a bar at {@code percent} (or none
+     * for -1). Plain output prints it when it changes: at once when {@code promptly}, else at most
+     * once a second.
+     */
+    synchronized void line(String text, int percent, boolean promptly) {
+        show(text, percent, promptly);
+    }
+
     /** A message of its own, on its own line, that does not disturb the progress line. */
     synchronized void note(String message) {
         clear();

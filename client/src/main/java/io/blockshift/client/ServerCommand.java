@@ -2,6 +2,7 @@ package io.blockshift.client;
 
 import io.blockshift.worker.DevServer;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -23,11 +24,24 @@ final class ServerCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--db", paramLabel = "FILE", description = "SQLite file for the server's state"
-            + " (default: ~/.local/share/blockshift/temporal.db).")
-    Path database = Path.of(System.getProperty("user.home"), ".local", "share", "blockshift", "temporal.db");
+            + " (default: $XDG_DATA_HOME/blockshift/temporal.db, else ~/.local/share/blockshift/temporal.db).")
+    Path database = defaultDatabase(System.getenv());
 
     @Option(names = "--headless", description = "No web UI.")
     boolean headless;
+
+    /**
+     * Where the server keeps its state unless told: under the XDG data directory, and {@code HOME}
+     * read from the environment (Java's user.home is the account's home, which {@code HOME=...}
+     * does not change).
+     */
+    static Path defaultDatabase(Map<String, String> environment) {
+        String dataHome = environment.get("XDG_DATA_HOME");
+        String home = environment.get("HOME");
+        Path data = dataHome != null && dataHome.startsWith("/") ? Path.of(dataHome)
+                : Path.of(home != null && home.startsWith("/") ? home : System.getProperty("user.home"), ".local", "share");
+        return data.resolve("blockshift").resolve("temporal.db");
+    }
 
     @Override
     public Integer call() throws Exception {

@@ -1,5 +1,17 @@
 package io.blockshift.client;
 
+import io.blockshift.workflows.FleetProgress;
+import io.blockshift.workflows.MigrateDiskWorkflow;
+import io.blockshift.workflows.MigrateFleetWorkflow;
+import io.blockshift.workflows.MigrationStatus;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionDescription;
+import io.temporal.client.WorkflowNotFoundException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -7,19 +19,25 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code blockshift status WORKFLOW_ID}: follow a running migration's progress to its end. */
+/** {@code blockshift status WORKFLOW_ID}: follow a running migration's or fleet's progress to its end. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        header = "Follow a migration's progress (bar, bytes, ETA) until it ends.",
-        description = {"Attaches to a MigrateDisk workflow started by 'migrate', the Temporal CLI or anything else,"
-                + " shows its progress, and exits as 'migrate' would have: the exit code says how it ended.",
+        header = "Follow a migration's or a fleet's progress (bar, bytes, ETA) until it ends.",
+        description = {"Attaches to a MigrateDisk or MigrateFleet workflow started by 'migrate', 'fleet', the Temporal"
+                + " CLI or anything else, shows its progress (a fleet: disks done, running, failed, canceled and"
+                + " pending, bytes, ETA), and exits as 'migrate' or 'fleet' would have: the exit code says how it"
+                + " ended. --once prints where it is now and exits 0 while it runs.",
             "Ctrl-C stops watching; the migration goes on. 'blockshift cancel' cancels it."},
-        footer = {"", "Example:", "  blockshift status migrate-vm1-vda-3f2a1c"})
+        footer = {"", "Examples:", "  blockshift status migrate-vm1-vda-3f2a1c", "  blockshift status fleet-web-3f2a1c --once --json"})
 final class StatusCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "WORKFLOW_ID", description = "The migration's workflow ID.")
+    @Parameters(paramLabel = "WORKFLOW_ID", description = "The migration's or fleet's workflow ID.")
     String workflowId;
 
-    @Option(names = "--json", description = "Print the outcome as JSON on stdout.")
+    @Option(names = "--once", description = "Print the progress now (the fleet's 'progress' or the migration's 'status'"
+            + " query) instead of following it; exit 0 while it runs, else as it ended.")
+    boolean once;
+
+    @Option(names = "--json", description = "Print the outcome (with --once: the progress) as JSON on stdout.")
     boolean json;
 
     @Mixin
@@ -27,27 +45,88 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return follow(temporal, workflowId, false, json);
+        return follow(temporal, workflowId, false, json, once);
     }
 
-    /** Attaches to {@code workflowId}, canceling it first if asked, and reports how it ends. */
-    static int follow(TemporalOptions temporal, String workflowId, boolean cancel, boolean json) throws Exception {
+    /**
+     * Attaches to {@code workflowId} (a migration or a fleet), canceling it first if asked, and
+     * reports how it ends; with {@code once}, reports where a running one is now instead.
+     */
+    static int follow(TemporalOptions temporal, String workflowId, boolean cancel, boolean json, boolean once)
+            throws Exception {
         Optional<TemporalClient> server = temporal.connectOrExplain();
         if (server.isEmpty()) {
             return ExitCodes.UNREACHABLE;
         }
         try (TemporalClient client = server.get()) {
-            MigrationSession session = new MigrationSession(client.client(), temporal.taskQueue,
-                    ProgressDisplay.onStderr(), temporal.workerCommand(), "the migration goes on on the server");
-            MigrationSession.Outcome outcome;
-            try {
-                outcome = session.attach(workflowId, cancel);
-            } catch (io.temporal.client.WorkflowNotFoundException e) {
-                System.err.println("no workflow " + workflowId + " in namespace " + temporal.namespace + " at "
-                        + temporal.address + "; 'blockshift list' shows the migrations there");
+            Optional<WorkflowExecutionDescription> found = describe(client.client(), workflowId);
+            if (found.isEmpty()) {
+                return notFound(temporal, workflowId);
+            }
+            WorkflowExecutionDescription workflow = found.get();
+            String type = workflow.getWorkflowType();
+            boolean fleet = MigrateFleetWorkflow.TYPE.equals(type);
+            if (!fleet && !MigrateDiskWorkflow.TYPE.equals(type)) {
+                System.err.println(ExitCodes.outcome(ExitCodes.REFUSED) + ": workflow " + workflowId + " is a " + type
+                        + ", not a blockshift migration (MigrateDisk) or fleet (MigrateFleet)");
                 return ExitCodes.REFUSED;
             }
-            return MigrationSession.report(outcome, json, System.out, System.err);
+            if (once && workflow.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+                return printNow(client.client(), workflowId, fleet, json);
+            }
+            if (fleet) {
+                FleetSession session = new FleetSession(client.client(), temporal.taskQueue, ProgressDisplay.onStderr(),
+                        temporal.workerCommand(), "the fleet goes on on the server");
+                return FleetSession.report(session.attach(workflowId, cancel), json, System.out, System.err);
+            }
+            MigrationSession session = new MigrationSession(client.client(), temporal.taskQueue,
+                    ProgressDisplay.onStderr(), temporal.workerCommand(), "the migration goes on on the server");
+            return MigrationSession.report(session.attach(workflowId, cancel), json, System.out, System.err);
         }
+    }
+
+    /** The latest run of {@code workflowId}, or empty when there is none. */
+    static Optional<WorkflowExecutionDescription> describe(WorkflowClient client, String workflowId) {
+        try {
+            return Optional.of(client.newUntypedWorkflowStub(workflowId).describe());
+        } catch (WorkflowNotFoundException e) {
+            return Optional.empty();
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Says there is no such workflow, and returns {@link ExitCodes#NOT_FOUND}. */
+    static int notFound(TemporalOptions temporal, String workflowId) {
+        System.err.println(ExitCodes.outcome(ExitCodes.NOT_FOUND) + ": no workflow " + workflowId + " in namespace "
+                + temporal.namespace + " at " + temporal.address + "; 'blockshift list' shows the migrations there");
+        return ExitCodes.NOT_FOUND;
+    }
+
+    /** Where a running migration or fleet is now, from its query. */
+    private static int printNow(WorkflowClient client, String workflowId, boolean fleet, boolean json) {
+        Optional<?> now = fleet ? FleetSession.progress(client, workflowId)
+                : WorkflowQueries.ask(client, workflowId, "status", MigrationStatus.class);
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("workflowId", workflowId);
+            out.put("type", fleet ? MigrateFleetWorkflow.TYPE : MigrateDiskWorkflow.TYPE);
+            out.put("status", "running");
+            out.put(fleet ? "progress" : "migration", now.orElse(null));
+            System.out.println(FleetSession.toJson(out));
+        } else if (now.isEmpty()) {
+            System.out.println(workflowId + ": running; no worker answered its query (is one running?)");
+        } else if (now.get() instanceof FleetProgress p) {
+            System.out.println(workflowId + ": " + FleetSession.progressLine(p));
+            p.runningWorkflows().forEach(child -> System.out.println("  running " + child));
+            p.failures().forEach(failure -> System.out.println("  failed  " + failure));
+        } else if (now.get() instanceof MigrationStatus s) {
+            System.out.println(workflowId + ": " + s.phase() + (s.stepsDone().isEmpty() ? ""
+                    : " (done: " + String.join(", ", s.stepsDone()) + ")"));
+        }
+        return ExitCodes.OK;
     }
 }

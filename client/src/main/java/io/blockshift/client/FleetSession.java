@@ -1,0 +1,355 @@
+package io.blockshift.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.blockshift.workflows.FleetProgress;
+import io.blockshift.workflows.FleetResult;
+import io.blockshift.workflows.MigrateFleetRequest;
+import io.blockshift.workflows.MigrateFleetWorkflow;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One {@code MigrateFleet} as the operator sees it: starts it (or attaches to it), shows its counts,
+ * bytes and ETA until it ends, turns Ctrl-C into a cancel (the running disks roll back), and sums
+ * up the outcome with its exit status: 0 when every disk moved, 3 refused as a whole, 5 canceled,
+ * 6 when some disks did not move.
+ */
+final class FleetSession {
+
+    /** Fleets change slowly: twice a second is live enough. */
+    static final Duration POLL = Duration.ofMillis(500);
+    private static final int INTERRUPTS_TO_ABANDON = 3;
+    /** Failure lines the end of a fleet prints; --json and 'audit' have them all. */
+    private static final int FAILURES_SHOWN = 10;
+
+    /**
+     * How a fleet ended.
+     *
+     * @param workflowId the fleet's workflow ID
+     * @param exitCode see {@link ExitCodes}
+     * @param result the final counts (from the result, or from the last progress when it failed or was canceled); null
+     *     when it never ran
+     * @param message what to tell the operator when not every disk moved, else null
+     */
+    record Outcome(String workflowId, int exitCode, FleetResult result, String message) {
+    }
+
+    private final WorkflowClient client;
+    private final String taskQueue;
+    private final ProgressDisplay display;
+    private final String workerHint;
+    private final String ifAbandoned;
+    private Map<String, Object> memo = Map.of();
+
+    /**
+     * @param workerHint the command that starts a worker, shown when none picks the fleet up
+     * @param ifAbandoned what happens to a cancel the operator stops waiting for
+     */
+    FleetSession(WorkflowClient client, String taskQueue, ProgressDisplay display, String workerHint, String ifAbandoned) {
+        this.client = client;
+        this.taskQueue = taskQueue;
+        this.display = display;
+        this.workerHint = workerHint;
+        this.ifAbandoned = ifAbandoned;
+    }
+
+    /** {@code fleet-<name>-<6 random hex digits>}. */
+    static String defaultWorkflowId(String name) {
+        return "fleet-" + name.replaceAll("[^A-Za-z0-9_.-]+", "_") + "-" + UUID.randomUUID().toString().substring(0, 6);
+    }
+
+    /** Who asked for the fleet and why: kept in the workflow's memo for the audit. */
+    FleetSession memo(Map<String, Object> memo) {
+        this.memo = Map.copyOf(memo);
+        return this;
+    }
+
+    /**
+     * Starts the fleet with the one argument {@code temporal workflow start --input} gives it.
+     *
+     * @throws io.temporal.client.WorkflowExecutionAlreadyStarted when {@code workflowId} is running
+     */
+    WorkflowStub start(MigrateFleetRequest request, String workflowId) {
+        WorkflowStub stub = client.newUntypedWorkflowStub(MigrateFleetWorkflow.TYPE, WorkflowOptions.newBuilder()
+                .setWorkflowId(workflowId)
+                .setTaskQueue(taskQueue)
+                .setMemo(memo)
+                .build());
+        stub.start(request);
+        return stub;
+    }
+
+    /** Starts the fleet, announces its ID on {@code announce}, and follows it to its end. */
+    Outcome run(MigrateFleetRequest request, String workflowId, PrintStream announce) throws InterruptedException {
+        AtomicInteger interrupts = new AtomicInteger();
+        // Heard from before the start, so that no Ctrl-C leaves a fleet behind unannounced.
+        try (Interrupts.Registration ignored = Interrupts.onInterrupt(() -> onInterrupt(interrupts.incrementAndGet()))) {
+            WorkflowStub stub;
+            try {
+                stub = start(request, workflowId);
+            } catch (io.temporal.client.WorkflowExecutionAlreadyStarted e) {
+                return new Outcome(workflowId, ExitCodes.REFUSED, null, "workflow " + workflowId + " is already running,"
+                        + " so nothing was started; follow it with: blockshift status " + workflowId
+                        + ", or give another --workflow-id");
+            }
+            announce.println("workflow: " + workflowId);
+            announce.flush();
+            return follow(stub, interrupts);
+        } finally {
+            display.finish();
+        }
+    }
+
+    /** Follows a fleet that is already running to its end; with {@code cancel}, cancels it first. */
+    Outcome attach(String workflowId, boolean cancel) throws InterruptedException {
+        // Ctrl-C here only stops watching (the JVM's default): the fleet goes on, or goes on canceling.
+        try {
+            return follow(client.newUntypedWorkflowStub(workflowId), new AtomicInteger(cancel ? 1 : 0));
+        } finally {
+            display.finish();
+        }
+    }
+
+    private Outcome follow(WorkflowStub stub, AtomicInteger interrupts) throws InterruptedException {
+        WorkflowExecution execution = stub.getExecution();
+        String id = execution.getWorkflowId();
+        CompletableFuture<FleetResult> result = stub.getResultAsync(FleetResult.class);
+        Watcher watcher = new Watcher(id);
+        boolean cancelSent = false;
+        boolean endedUnstarted = false;
+        while (!result.isDone()) {
+            if (interrupts.get() > 0 && !cancelSent) {
+                cancelSent = true;
+                endedUnstarted = MigrationSession.cancelOrEnd(client, stub, execution);
+            }
+            watcher.poll();
+            try {
+                result.get(POLL.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException stillRunningOrEnded) {
+                // The loop's condition tells which.
+            }
+        }
+        display.finish();
+        if (endedUnstarted) {
+            return new Outcome(id, ExitCodes.CANCELED, null, "no worker had picked the fleet up, so it was ended"
+                    + " (terminated) before it began: nothing was changed");
+        }
+        try {
+            FleetResult done = result.get();
+            return done.done() == done.total() ? new Outcome(id, ExitCodes.OK, done, null)
+                    : new Outcome(id, ExitCodes.NEEDS_ATTENTION, done, notEveryDiskMoved(done));
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof WorkflowFailedException failed)) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
+            return ended(id, failed, watcher);
+        }
+    }
+
+    /** The outcome of a fleet that closed failed or canceled. */
+    private Outcome ended(String id, WorkflowFailedException failed, Watcher watcher) {
+        int exitCode = ExitCodes.of(failed);
+        FleetResult counts = stoppedResult(failed)
+                .or(() -> progress(client, id).map(FleetSession::countsOf))
+                .orElse(watcher.last == null ? null : countsOf(watcher.last));
+        String message;
+        if (exitCode == ExitCodes.CANCELED) {
+            message = "the fleet was canceled: its running disks rolled back"
+                    + (counts == null ? "" : "; " + counts.done() + " of " + counts.total() + " disk(s) moved before and"
+                            + " stay on their new storage, " + counts.canceled() + " rolled back, "
+                            + notStarted(counts) + " not started");
+        } else if (exitCode == ExitCodes.REFUSED) {
+            message = ExitCodes.message(failed);
+        } else {
+            message = ExitCodes.message(failed) + (counts == null ? "" : failureLines(counts));
+        }
+        return new Outcome(id, exitCode, counts, message);
+    }
+
+    /** The counts a fleet stopped by {@code onFailure: stop} carries in its failure. */
+    private static Optional<FleetResult> stoppedResult(WorkflowFailedException failed) {
+        for (Throwable t = failed; t != null; t = t.getCause()) {
+            if (t instanceof ApplicationFailure app && "FleetStopped".equals(app.getType())) {
+                try {
+                    return Optional.ofNullable(app.getDetails().get(FleetResult.class));
+                } catch (RuntimeException noDetails) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    static FleetResult countsOf(FleetProgress p) {
+        return new FleetResult(p.total(), p.done(), p.failed(), p.canceled(), p.bytesDone(), p.failures(), p.run());
+    }
+
+    private static int notStarted(FleetResult r) {
+        return Math.max(0, r.total() - r.done() - r.failed() - r.canceled());
+    }
+
+    private static String notEveryDiskMoved(FleetResult r) {
+        return r.done() + " of " + r.total() + " disk(s) moved; " + r.failed() + " failed or refused, " + r.canceled()
+                + " canceled and rolled back" + failureLines(r);
+    }
+
+    private static String failureLines(FleetResult r) {
+        if (r.failures() == null || r.failures().isEmpty()) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder(":");
+        r.failures().stream().limit(FAILURES_SHOWN).forEach(line -> s.append("\n  ").append(line));
+        if (r.failures().size() > FAILURES_SHOWN) {
+            s.append("\n  ... and ").append(r.failed() - FAILURES_SHOWN).append(" more: blockshift audit shows them all");
+        }
+        return s.toString();
+    }
+
+    private void onInterrupt(int count) {
+        if (count == 1) {
+            display.note("canceling: the running disks roll back (those past the point of no return finish), no more"
+                    + " start; waiting for the fleet to end");
+        } else if (count < INTERRUPTS_TO_ABANDON) {
+            display.note("still waiting for the fleet to end; press Ctrl-C " + (INTERRUPTS_TO_ABANDON - count)
+                    + " more time(s) to stop waiting: " + ifAbandoned);
+        } else {
+            display.finish();
+            System.err.println("stopped waiting: " + ifAbandoned);
+            System.exit(Interrupts.EXIT_INTERRUPTED);
+        }
+    }
+
+    /** Polls the fleet's {@code progress} query and tells what changed. */
+    private final class Watcher {
+        private final String workflowId;
+        private final long started = System.nanoTime();
+        private final Set<String> runningSeen = new HashSet<>();
+        private int failuresSeen;
+        private String lastCounts;
+        private boolean hinted;
+        FleetProgress last;
+
+        Watcher(String workflowId) {
+            this.workflowId = workflowId;
+        }
+
+        void poll() {
+            Optional<FleetProgress> answer = progress(client, workflowId);
+            if (answer.isEmpty()) {
+                if (workerHint != null && !hinted && last == null
+                        && System.nanoTime() - started > MigrationSession.WORKER_HINT_AFTER.toNanos()) {
+                    hinted = true;
+                    display.note("hint: no worker has answered this fleet within "
+                            + MigrationSession.WORKER_HINT_AFTER.toSeconds() + " s (task queue '" + taskQueue + "'); it"
+                            + " starts as soon as one does. On each VM host run: " + workerHint);
+                }
+                return;
+            }
+            FleetProgress p = answer.get();
+            last = p;
+            for (String child : p.runningWorkflows()) {
+                if (runningSeen.add(child)) {
+                    display.note("started " + child);
+                }
+            }
+            List<String> failures = p.failures() == null ? List.of() : p.failures();
+            for (int i = failuresSeen; i < failures.size(); i++) {
+                display.note("failed  " + failures.get(i));
+            }
+            failuresSeen = Math.max(failuresSeen, failures.size());
+            String counts = counts(p);
+            display.line(progressLine(p), percent(p), !counts.equals(lastCounts));
+            lastCounts = counts;
+        }
+    }
+
+    /** The fleet's {@code progress} query, or empty when no worker answers in time (or it does not exist). */
+    static Optional<FleetProgress> progress(WorkflowClient client, String workflowId) {
+        return WorkflowQueries.ask(client, workflowId, "progress", FleetProgress.class);
+    }
+
+    /**
+     * The fleet's line: its state, then counts, bytes and ETA, such as
+     * {@code running 1/4 done, 2 running, 0 failed, 0 canceled, 1 pending; 64 MiB / 256 MiB; eta 40s}.
+     */
+    static String progressLine(FleetProgress p) {
+        StringBuilder s = new StringBuilder(counts(p));
+        if (p.bytesTotal() > 0) {
+            s.append("; ").append(ProgressDisplay.bytes(p.bytesDone())).append(" / ").append(ProgressDisplay.bytes(p.bytesTotal()));
+        }
+        if (p.etaSeconds() != null && p.running() + p.pending() > 0) {
+            s.append("; eta ").append(ProgressDisplay.duration(p.etaSeconds() * 1000));
+        }
+        return s.toString();
+    }
+
+    private static String counts(FleetProgress p) {
+        return p.state() + " " + p.done() + "/" + p.total() + " done, " + p.running() + " running, " + p.failed()
+                + " failed, " + p.canceled() + " canceled, " + p.pending() + " pending";
+    }
+
+    /** Disks settled (done, failed or canceled) of all: the bar. */
+    private static int percent(FleetProgress p) {
+        return p.total() <= 0 ? -1 : (p.done() + p.failed() + p.canceled()) * 100 / p.total();
+    }
+
+    // ------------------------------------------------------------------ reporting
+
+    /**
+     * Prints the outcome (a summary on {@code out} and, unless every disk moved, the message on
+     * {@code err}; or JSON on {@code out}) and returns its exit status.
+     */
+    static int report(Outcome outcome, boolean json, PrintStream out, PrintStream err) {
+        if (json) {
+            out.println(toJson(outcome));
+        } else if (outcome.result() != null) {
+            FleetResult r = outcome.result();
+            out.println("fleet " + outcome.workflowId() + ": " + r.done() + " of " + r.total() + " disk(s) moved ("
+                    + ProgressDisplay.bytes(r.bytesDone()) + "), " + r.failed() + " failed or refused, " + r.canceled()
+                    + " canceled; the report of each disk: blockshift audit " + outcome.workflowId());
+        }
+        if (outcome.message() != null) {
+            err.println(ExitCodes.outcome(outcome.exitCode()) + ": " + outcome.message());
+        }
+        return outcome.exitCode();
+    }
+
+    /** The outcome as one JSON object, for {@code --json}: {@code workflowId}, {@code outcome}, {@code exitCode}, {@code result}. */
+    static String toJson(Outcome outcome) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("workflowId", outcome.workflowId());
+        json.put("outcome", ExitCodes.outcome(outcome.exitCode()));
+        json.put("exitCode", outcome.exitCode());
+        json.put("result", outcome.result());
+        json.put("message", outcome.message());
+        return toJson(json);
+    }
+
+    static String toJson(Object value) {
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
