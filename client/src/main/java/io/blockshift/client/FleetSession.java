@@ -174,10 +174,9 @@ final class FleetSession {
                 .orElse(watcher.last == null ? null : countsOf(watcher.last));
         String message;
         if (exitCode == ExitCodes.CANCELED) {
-            message = "the fleet was canceled: its running disks rolled back"
-                    + (counts == null ? "" : "; " + counts.done() + " of " + counts.total() + " disk(s) moved before and"
-                            + " stay on their new storage, " + counts.canceled() + " rolled back, "
-                            + notStarted(counts) + " not started");
+            message = "the running disk(s) rolled back" + (counts == null ? "" : "; " + counts.done() + " of "
+                    + counts.total() + " disk(s) had moved and stay on their new storage, " + counts.canceled()
+                    + " rolled back, " + notStarted(counts) + " not started");
         } else if (exitCode == ExitCodes.REFUSED) {
             message = ExitCodes.message(failed);
         } else {

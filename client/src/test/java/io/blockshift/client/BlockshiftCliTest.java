@@ -3,11 +3,14 @@ package io.blockshift.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.MigrateFleetRequest;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,7 +45,8 @@ class BlockshiftCliTest {
     }
 
     static Stream<String> commands() {
-        return Stream.of("migrate", "worker", "clone", "demo");
+        return Stream.of("migrate", "fleet", "status", "pause", "resume", "cancel", "list", "server", "worker", "clone",
+                "demo");
     }
 
     @ParameterizedTest
@@ -55,7 +59,7 @@ class BlockshiftCliTest {
             assertTrue(help.contains(option.longestName()), option.longestName() + " in:\n" + help);
             assertTrue(!option.description()[0].isBlank(), option.longestName() + " has a description");
         }
-        for (int code = 2; code <= 7; code++) {
+        for (int code = 2; code <= 8; code++) {
             assertTrue(help.contains("\n  " + code + "  "), "exit status " + code + " in:\n" + help);
         }
     }
@@ -134,6 +138,47 @@ class BlockshiftCliTest {
         assertTrue(MigrationSession.defaultWorkflowId("vm 2", "/var/lib/libvirt/images/vm2.img")
                 .matches("migrate-vm_2-vm2.img-[0-9a-f]{6}"));
         assertTrue(!id.equals(MigrationSession.defaultWorkflowId("vm1", "vda")));
+    }
+
+    @Test
+    void serverKeepsItsStateUnderXdgDataHomeElseUnderHome() {
+        assertEquals(Path.of("/data/blockshift/temporal.db"),
+                ServerCommand.defaultDatabase(Map.of("XDG_DATA_HOME", "/data", "HOME", "/home/op")));
+        assertEquals(Path.of("/home/op/.local/share/blockshift/temporal.db"),
+                ServerCommand.defaultDatabase(Map.of("HOME", "/home/op")));
+        assertEquals(Path.of("/home/op/.local/share/blockshift/temporal.db"),
+                ServerCommand.defaultDatabase(Map.of("XDG_DATA_HOME", "relative", "HOME", "/home/op")),
+                "a relative XDG_DATA_HOME is ignored, as the XDG spec says");
+    }
+
+    @Test
+    void aFleetsLineShowsItsStateCountsBytesAndEta() {
+        FleetProgress progress = new FleetProgress("running", 4, 1, 2, 0, 0, 1, 64L << 20, 256L << 20, 40L,
+                List.of("migrate-disk/local/u/vda"), List.of(), 1);
+        assertEquals("running 1/4 done, 2 running, 0 failed, 0 canceled, 1 pending; 64 MiB / 256 MiB; eta 40.0s",
+                FleetSession.progressLine(progress));
+    }
+
+    @Test
+    void fleetOptionsBecomeTheWorkflowRequest() throws Exception {
+        CommandLine cli = BlockshiftCli.commandLine();
+        cli.parseArgs("fleet", "--domains", "web-*", "--source-under", "old", "--target-dir", "/new", "--host", "kvm-2",
+                "--cloner", "sparse", "--bandwidth", "100", "--max-concurrent", "8", "--max-per-host", "3",
+                "--max-per-target", "5", "--on-failure", "stop");
+        MigrateFleetRequest request = ((FleetCommand) cli.getSubcommands().get("fleet").getCommand()).request();
+
+        assertEquals("web-*", request.select.domains);
+        assertEquals(Path.of("old").toAbsolutePath().toString(), request.select.sourceUnder);
+        assertEquals("/new", request.select.targetDir);
+        assertEquals("kvm-2", request.select.host);
+        assertEquals("qemu:///system", request.select.connectUri);
+        assertEquals("sparse", request.select.cloner);
+        assertEquals(100, request.select.bandwidthMiBps);
+        assertEquals(8, request.maxConcurrent);
+        assertEquals(3, request.maxPerHost);
+        assertEquals(5, request.maxPerTarget);
+        assertEquals("stop", request.onFailure);
+        assertEquals(List.of(), request.problems());
     }
 
     @Test
