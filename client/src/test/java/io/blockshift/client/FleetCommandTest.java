@@ -302,7 +302,7 @@ class FleetCommandTest {
             CliRun cancel = cli("cancel", id);
 
             assertEquals(ExitCodes.CANCELED, cancel.exitCode(), cancel::toString);
-            assertTrue(cancel.err().startsWith("canceled: the running disk(s) rolled back; 0 of 1 disk(s) had moved"),
+            assertTrue(cancel.err().contains("canceled: the running disk(s) rolled back; 0 of 1 disk(s) had moved"),
                     cancel.err());
             CliRun fleet = following.get(60, TimeUnit.SECONDS);
             assertEquals(ExitCodes.CANCELED, fleet.exitCode(), fleet::toString);
