@@ -7,7 +7,11 @@ import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.FleetResult;
 import io.blockshift.workflows.MigrateFleetRequest;
 import io.blockshift.workflows.MigrateFleetWorkflow;
+import io.blockshift.workflows.StepProgress;
 import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflow.v1.PendingActivityInfo;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
@@ -15,6 +19,9 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +46,10 @@ final class FleetSession {
     /** Fleets change slowly: twice a second is live enough. */
     static final Duration POLL = Duration.ofMillis(500);
     private static final int INTERRUPTS_TO_ABANDON = 3;
+    /** Running disks whose copy the display follows (one call each per poll). */
+    private static final int CHILDREN_WATCHED = 16;
+    /** The ETA follows the pace of this much recent time. */
+    private static final Duration RATE_WINDOW = Duration.ofSeconds(30);
     /** Failure lines the end of a fleet prints; --json and 'audit' have them all. */
     private static final int FAILURES_SHOWN = 10;
 
@@ -246,6 +257,8 @@ final class FleetSession {
         private int failuresSeen;
         private String lastCounts;
         private boolean hinted;
+        private final Map<String, Long> copied = new HashMap<>();
+        private final Deque<long[]> samples = new ArrayDeque<>();
         FleetProgress last;
 
         Watcher(String workflowId) {
@@ -276,9 +289,63 @@ final class FleetSession {
                 display.note("failed  " + failures.get(i));
             }
             failuresSeen = Math.max(failuresSeen, failures.size());
+            long shown = p.bytesDone() + copying(p);
+            Long eta = eta(p, shown);
             String counts = counts(p);
-            display.line(progressLine(p), percent(p), !counts.equals(lastCounts));
+            display.line(progressLine(p, shown, eta), p.bytesTotal() > 0 ? (int) Math.min(100, shown * 100 / p.bytesTotal())
+                    : percent(p), !counts.equals(lastCounts));
             lastCounts = counts;
+        }
+
+        /**
+         * Bytes the running disks have cloned so far, from their clone activities' heartbeats: the
+         * fleet counts a disk's bytes only once it is done, which would leave a fleet of a few large
+         * disks at 0 for a long time. A disk keeps its count until it leaves the running ones.
+         */
+        private long copying(FleetProgress p) {
+            copied.keySet().retainAll(p.runningWorkflows());
+            p.runningWorkflows().stream().limit(CHILDREN_WATCHED).forEach(child ->
+                    clonedBytes(child).ifPresent(bytes -> copied.merge(child, bytes, Math::max)));
+            return copied.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        /** Seconds left at the pace of the last half minute, else the workflow's own estimate (its average). */
+        private Long eta(FleetProgress p, long shown) {
+            long now = System.nanoTime();
+            samples.addLast(new long[] {now, shown});
+            while (samples.size() > 2 && now - samples.peekFirst()[0] > RATE_WINDOW.toNanos()) {
+                samples.removeFirst();
+            }
+            long[] first = samples.peekFirst();
+            long elapsed = now - first[0];
+            double bytesPerNano = elapsed < TimeUnit.SECONDS.toNanos(2) ? 0 : (shown - first[1]) / (double) elapsed;
+            if (bytesPerNano > 0) {
+                return (long) Math.ceil(Math.max(0, p.bytesTotal() - shown) / bytesPerNano / 1e9);
+            }
+            return p.etaSeconds();
+        }
+
+        private Optional<Long> clonedBytes(String child) {
+            try {
+                DescribeWorkflowExecutionResponse description = client.getWorkflowServiceStubs().blockingStub()
+                        .withDeadlineAfter(1, TimeUnit.SECONDS)
+                        .describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
+                                .setNamespace(client.getOptions().getNamespace())
+                                .setExecution(WorkflowExecution.newBuilder().setWorkflowId(child))
+                                .build());
+                for (PendingActivityInfo activity : description.getPendingActivitiesList()) {
+                    if (activity.hasHeartbeatDetails()) {
+                        StepProgress step = client.getOptions().getDataConverter().fromPayloads(0,
+                                Optional.of(activity.getHeartbeatDetails()), StepProgress.class, StepProgress.class);
+                        if (step != null && "clone".equals(step.step())) {
+                            return Optional.of(step.bytesDone());
+                        }
+                    }
+                }
+                return Optional.empty();
+            } catch (RuntimeException noAnswer) {
+                return Optional.empty();
+            }
         }
     }
 
@@ -292,12 +359,17 @@ final class FleetSession {
      * {@code running 1/4 done, 2 running, 0 failed, 0 canceled, 1 pending; 64 MiB / 256 MiB; eta 40s}.
      */
     static String progressLine(FleetProgress p) {
+        return progressLine(p, p.bytesDone(), p.etaSeconds());
+    }
+
+    /** {@link #progressLine(FleetProgress)} with {@code bytes} moved so far and {@code etaSeconds} left (or null). */
+    static String progressLine(FleetProgress p, long bytes, Long etaSeconds) {
         StringBuilder s = new StringBuilder(counts(p));
         if (p.bytesTotal() > 0) {
-            s.append("; ").append(ProgressDisplay.bytes(p.bytesDone())).append(" / ").append(ProgressDisplay.bytes(p.bytesTotal()));
+            s.append("; ").append(ProgressDisplay.bytes(bytes)).append(" / ").append(ProgressDisplay.bytes(p.bytesTotal()));
         }
-        if (p.etaSeconds() != null && p.running() + p.pending() > 0) {
-            s.append("; eta ").append(ProgressDisplay.duration(p.etaSeconds() * 1000));
+        if (etaSeconds != null && p.running() + p.pending() > 0) {
+            s.append("; eta ").append(ProgressDisplay.duration(etaSeconds * 1000));
         }
         return s.toString();
     }

@@ -298,6 +298,8 @@ class FleetCommandTest {
             CompletableFuture<CliRun> following = CliRun.inBackground(withServer("fleet", file.toString(),
                     "--workflow-id", id));
             awaitCloning(id, vm);
+            // The copy takes four seconds: two in, the fleet's line shows its bytes moving.
+            Thread.sleep(2000);
 
             CliRun cancel = cli("cancel", id);
 
@@ -306,6 +308,9 @@ class FleetCommandTest {
                     cancel.err());
             CliRun fleet = following.get(60, TimeUnit.SECONDS);
             assertEquals(ExitCodes.CANCELED, fleet.exitCode(), fleet::toString);
+            assertTrue(fleet.err().lines().anyMatch(line -> line.matches(
+                    "running 0/1 done, 1 running, 0 failed, 0 canceled, 0 pending; [1-9]\\d* MiB / 4 MiB.*")),
+                    "the live line counts the running disk's copied bytes: " + fleet.err());
             assertBackOnA(vm, sum);
         }
     }
