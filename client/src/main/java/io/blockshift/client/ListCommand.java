@@ -112,15 +112,17 @@ final class ListCommand implements Callable<Integer> {
                     row.put("host", keyword(e, HOST));
                     row.put("outcome", keyword(e, OUTCOME));
                     row.put("requestedBy", requestedBy(e));
+                    row.put("fleet", parent(e));
                 }
                 System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(rows));
             } else {
-                String format = "%-44s %-12s %-11s %-24s %-20s %s%n";
+                int idWidth = executions.stream().mapToInt(e -> e.getExecution().getWorkflowId().length()).max().orElse(0);
+                String format = "%-" + Math.max(8, idWidth) + "s %-12s %-11s %-27s %-20s %s%n";
                 System.out.printf(format, "WORKFLOW", "TYPE", "STATUS", "STARTED", "DOMAIN/DISK", "REQUESTED BY");
                 for (WorkflowExecutionMetadata e : executions) {
                     String what = keyword(e, DOMAIN) == null ? "" : keyword(e, DOMAIN) + "/" + orEmpty(keyword(e, DISK));
                     System.out.printf(format, e.getExecution().getWorkflowId(), e.getWorkflowType(), status(e),
-                            e.getStartTime(), what, requestedBy(e));
+                            e.getStartTime(), what, requestedByColumn(e));
                 }
             }
             return ExitCodes.OK;
@@ -175,12 +177,28 @@ final class ListCommand implements Callable<Integer> {
         return s == null ? "" : s;
     }
 
+    /** Who asked, from the memo, or null. */
     private static String requestedBy(WorkflowExecutionMetadata e) {
         try {
             Object who = e.getMemo("requestedBy", String.class);
-            return who == null ? "" : who.toString();
+            return who == null ? null : who.toString();
         } catch (RuntimeException notAString) {
-            return "";
+            return null;
         }
+    }
+
+    /** Who asked, for the table: a fleet's disk has no memo of its own and names its fleet. */
+    private static String requestedByColumn(WorkflowExecutionMetadata e) {
+        String who = requestedBy(e);
+        if (who != null) {
+            return who;
+        }
+        return parent(e) == null ? "" : "(fleet " + parent(e) + ")";
+    }
+
+    /** The workflow that started this one (a fleet, for its disks), or null. */
+    private static String parent(WorkflowExecutionMetadata e) {
+        String id = e.getParentExecution() == null ? "" : e.getParentExecution().getWorkflowId();
+        return id.isEmpty() ? null : id;
     }
 }
