@@ -103,7 +103,8 @@ final class FleetCommand implements Callable<Integer> {
     @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the audit (kept in the workflow's memo).")
     String reason;
 
-    @Option(names = "--detach", description = "Start the fleet, print its workflow ID on stdout and exit 0.")
+    @Option(names = "--detach", description = "Start the fleet, print its workflow ID on stdout (with --json:"
+            + " {\"workflowId\": ID}) and exit 0.")
     boolean detach;
 
     @Option(names = "--json", description = "Print the outcome and the fleet's result as JSON on stdout (the workflow"
@@ -143,7 +144,7 @@ final class FleetCommand implements Callable<Integer> {
                             + " so nothing was started; give another --workflow-id");
                     return ExitCodes.REFUSED;
                 }
-                System.out.println(id);
+                System.out.println(json ? FleetSession.toJson(java.util.Map.of("workflowId", id)) : id);
                 System.err.println("fleet started; follow it with: blockshift status " + id);
                 return ExitCodes.OK;
             }

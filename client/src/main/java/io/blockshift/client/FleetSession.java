@@ -50,7 +50,7 @@ final class FleetSession {
     private static final int CHILDREN_WATCHED = 16;
     /** The ETA follows the pace of this much recent time. */
     private static final Duration RATE_WINDOW = Duration.ofSeconds(30);
-    /** Failure lines the end of a fleet prints; --json and 'audit' have them all. */
+    /** Failure lines the end of a fleet prints; --json has the first 100 the workflow keeps, 'audit' every disk. */
     private static final int FAILURES_SHOWN = 10;
 
     /**
