@@ -29,20 +29,28 @@ def events(path):
 
 
 def child_figures(history):
-    """(start to close, in activities, waiting for a worker) of one MigrateDisk, in seconds."""
-    scheduled, started = {}, {}
-    running = waiting = 0.0
+    """Seconds of one MigrateDisk: start to close; in activities; activities waiting for the worker;
+    workflow tasks waiting for the worker; workflow tasks running on the worker."""
+    scheduled = {}      # event ID of a scheduled activity or workflow task -> when
+    activity_started = {}  # scheduled event ID -> when
+    task_started = {}   # workflow task started event ID -> when
+    running = waiting = task_waiting = task_running = 0.0
     for e in history:
         kind = e["eventType"]
-        if kind == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED":
+        if kind in ("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED", "EVENT_TYPE_WORKFLOW_TASK_SCHEDULED"):
             scheduled[e["eventId"]] = when(e)
         elif kind == "EVENT_TYPE_ACTIVITY_TASK_STARTED":
-            started[e["activityTaskStartedEventAttributes"]["scheduledEventId"]] = when(e)
+            activity_started[e["activityTaskStartedEventAttributes"]["scheduledEventId"]] = when(e)
         elif kind == "EVENT_TYPE_ACTIVITY_TASK_COMPLETED":
             sid = e["activityTaskCompletedEventAttributes"]["scheduledEventId"]
-            running += seconds(started[sid], when(e))
-            waiting += seconds(scheduled[sid], started[sid])
-    return seconds(when(history[0]), when(history[-1])), running, waiting
+            running += seconds(activity_started[sid], when(e))
+            waiting += seconds(scheduled[sid], activity_started[sid])
+        elif kind == "EVENT_TYPE_WORKFLOW_TASK_STARTED":
+            task_started[e["eventId"]] = when(e)
+            task_waiting += seconds(scheduled[e["workflowTaskStartedEventAttributes"]["scheduledEventId"]], when(e))
+        elif kind == "EVENT_TYPE_WORKFLOW_TASK_COMPLETED":
+            task_running += seconds(task_started[e["workflowTaskCompletedEventAttributes"]["startedEventId"]], when(e))
+    return seconds(when(history[0]), when(history[-1])), running, waiting, task_waiting, task_running
 
 
 def refills(fleet):
@@ -74,5 +82,7 @@ print(f"| blockshift MigrateFleet: the fleet workflow's start to close (server t
 row(f"per disk ({len(children)}): MigrateDisk start to close", [c[0] for c in children])
 row("per disk: in its seven activities (libvirt calls, the copy, the checks)", [c[1] for c in children])
 row("**per disk: orchestration (start to close minus the activities)**", [c[0] - c[1] for c in children])
-row("per disk: of which waiting for the worker to pick activities up", [c[2] for c in children])
+row("per disk: of which activities waiting for the worker to pick them up", [c[2] for c in children])
+row("per disk: of which workflow tasks waiting for the worker", [c[3] for c in children])
+row("per disk: of which workflow tasks running on the worker", [c[4] for c in children])
 row("the fleet: from a disk's close to the start of the next one", refills(fleet))
