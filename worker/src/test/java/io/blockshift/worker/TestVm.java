@@ -29,7 +29,7 @@ final class TestVm implements AutoCloseable {
 
     static final String URI = "qemu:///system";
     static final String PREFIX = "bs-test-";
-    private static final Path SCRATCH = Path.of("/var/tmp");
+    static final Path SCRATCH = Path.of("/var/tmp");
     private static final Duration TIMEOUT = Duration.ofMinutes(1);
 
     final String name;

@@ -214,7 +214,7 @@ class WorkerCrashTest extends LibvirtTemporalTest {
     }
 
     /** The pending {@code activityType}'s latest heartbeat the server holds, once it satisfies {@code until}. */
-    private static StepProgress awaitHeartbeat(String workflowId, String activityType, Predicate<StepProgress> until)
+    static StepProgress awaitHeartbeat(String workflowId, String activityType, Predicate<StepProgress> until)
             throws Exception {
         StepProgress[] seen = new StepProgress[1];
         await(activityType + " heartbeats", () -> {

@@ -9,8 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A blockshift worker in a JVM of its own, with the real activities, that a test can kill -9: its
- * {@link #main} is the worker, an instance is the test's handle on one such process. The process
- * also ends when its stdin closes, so it never outlives the test JVM.
+ * {@link #main} is the worker, an instance is the test's handle on one such process (or on a worker
+ * of another build, started by {@link #run}). A {@link #main} process also ends when its stdin
+ * closes, so it never outlives the test JVM; another build's worker ends at {@link #close()}.
  */
 final class WorkerProcess implements AutoCloseable {
 
@@ -44,11 +45,16 @@ final class WorkerProcess implements AutoCloseable {
 
     /** Starts a worker JVM on this JVM's class path, its output in a {@code bs-test-} log file. */
     static WorkerProcess start(String temporalTarget, String taskQueue, Path storageRoot) throws IOException {
-        Path log = Files.createTempFile(TestVm.PREFIX + "worker-", ".log");
-        Process process = new ProcessBuilder(List.of(
+        return run(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
-                WorkerProcess.class.getName(), temporalTarget, taskQueue, storageRoot.toString()))
+                WorkerProcess.class.getName(), temporalTarget, taskQueue, storageRoot.toString()));
+    }
+
+    /** Starts {@code command}, a worker of any build, its output in a {@code bs-test-} log file. */
+    static WorkerProcess run(List<String> command) throws IOException {
+        Path log = Files.createTempFile(TestVm.PREFIX + "worker-", ".log");
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
@@ -62,6 +68,10 @@ final class WorkerProcess implements AutoCloseable {
             throw new AssertionError("worker process " + process.pid() + " survived SIGKILL");
         }
         return process.exitValue();
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     boolean isAlive() {

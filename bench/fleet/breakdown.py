@@ -1,0 +1,88 @@
+"""Where a MigrateFleet's time went, from its history and its children's, as Markdown table rows.
+
+Usage: python3 breakdown.py FLEET.json CHILD.json...   (each from: temporal workflow show -o json)
+
+Per disk (one MigrateDisk child): its start to close; the time its activities ran (the libvirt calls,
+the copy, the checks: the work the virsh sequence also does); and the rest, the orchestration: waiting
+for the worker to pick each activity up, and the workflow tasks between the steps.
+"""
+import datetime
+import json
+import statistics
+import sys
+
+
+def when(event):
+    stamp = event["eventTime"].rstrip("Z")
+    if "." in stamp:
+        head, frac = stamp.split(".")
+        stamp = head + "." + frac[:6].ljust(6, "0")
+    return datetime.datetime.fromisoformat(stamp)
+
+
+def seconds(a, b):
+    return (b - a).total_seconds()
+
+
+def events(path):
+    return json.load(open(path))["events"]
+
+
+def child_figures(history):
+    """Seconds of one MigrateDisk: start to close; in activities; activities waiting for the worker;
+    workflow tasks waiting for the worker; workflow tasks running on the worker."""
+    scheduled = {}      # event ID of a scheduled activity or workflow task -> when
+    activity_started = {}  # scheduled event ID -> when
+    task_started = {}   # workflow task started event ID -> when
+    running = waiting = task_waiting = task_running = 0.0
+    for e in history:
+        kind = e["eventType"]
+        if kind in ("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED", "EVENT_TYPE_WORKFLOW_TASK_SCHEDULED"):
+            scheduled[e["eventId"]] = when(e)
+        elif kind == "EVENT_TYPE_ACTIVITY_TASK_STARTED":
+            activity_started[e["activityTaskStartedEventAttributes"]["scheduledEventId"]] = when(e)
+        elif kind == "EVENT_TYPE_ACTIVITY_TASK_COMPLETED":
+            sid = e["activityTaskCompletedEventAttributes"]["scheduledEventId"]
+            running += seconds(activity_started[sid], when(e))
+            waiting += seconds(scheduled[sid], activity_started[sid])
+        elif kind == "EVENT_TYPE_WORKFLOW_TASK_STARTED":
+            task_started[e["eventId"]] = when(e)
+            task_waiting += seconds(scheduled[e["workflowTaskStartedEventAttributes"]["scheduledEventId"]], when(e))
+        elif kind == "EVENT_TYPE_WORKFLOW_TASK_COMPLETED":
+            task_running += seconds(task_started[e["workflowTaskCompletedEventAttributes"]["startedEventId"]], when(e))
+    return seconds(when(history[0]), when(history[-1])), running, waiting, task_waiting, task_running
+
+
+def refills(fleet):
+    """For each child that closed while others waited: seconds until the fleet started the next one."""
+    closes, starts = [], []
+    for e in fleet:
+        if e["eventType"] == "EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED":
+            closes.append(when(e))
+        elif e["eventType"] == "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED":
+            starts.append(when(e))
+    gaps = []
+    for closed in closes:
+        later = [s for s in starts if s >= closed]
+        if later:
+            gaps.append(seconds(closed, min(later)))
+    return gaps
+
+
+def row(label, values):
+    if not values:
+        return
+    print(f"| {label}, median (max) | {statistics.median(values):.3f} ({max(values):.3f}) |")
+
+
+fleet = events(sys.argv[1])
+children = [child_figures(events(path)) for path in sys.argv[2:]]
+print(f"| blockshift MigrateFleet: the fleet workflow's start to close (server timestamps) | "
+      f"{seconds(when(fleet[0]), when(fleet[-1])):.1f} |")
+row(f"per disk ({len(children)}): MigrateDisk start to close", [c[0] for c in children])
+row("per disk: in its seven activities (libvirt calls, the copy, the checks)", [c[1] for c in children])
+row("**per disk: orchestration (start to close minus the activities)**", [c[0] - c[1] for c in children])
+row("per disk: of which activities waiting for the worker to pick them up", [c[2] for c in children])
+row("per disk: of which workflow tasks waiting for the worker", [c[3] for c in children])
+row("per disk: of which workflow tasks running on the worker", [c[4] for c in children])
+row("the fleet: from a disk's close to the start of the next one", refills(fleet))

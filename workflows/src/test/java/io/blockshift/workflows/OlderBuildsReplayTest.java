@@ -1,0 +1,188 @@
+package io.blockshift.workflows;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.doReturn;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.withSettings;
+
+import io.blockshift.workflows.Fixtures.Call;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.enums.v1.WorkflowTaskFailedCause;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.DefaultDataConverter;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.WorkflowReplayer;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Replays the histories that earlier builds of blockshift recorded, one directory per build under
+ * {@code src/test/resources/histories/builds/<commit>/}, against today's workflows: a failure here means a
+ * worker upgraded to this build would break the migrations those builds left in flight.
+ *
+ * <p>{@code b356c55} holds what the build of that commit (hosts-and-fleets version 1: activities routed to the
+ * request's host, children reporting to their fleet) records: a migration that completed, one rolled back at the
+ * mirror, and a fleet whose real MigrateDisk children ran on a host's task queue, with one child's history.
+ * The histories in {@code histories/} itself are older still, from before hosts-and-fleets.
+ *
+ * <p>To add the histories of a later build, run the recorder in a checkout of that build (a
+ * {@code git worktree add --detach DIR COMMIT}) and commit the directory it writes into this one:
+ * <pre>
+ * ./mvnw -o -B test -pl workflows -Dtest='OlderBuildsReplayTest#recordHistories' -Dblockshift.recordHistoriesOf=$(git rev-parse --short HEAD)
+ * </pre>
+ * It never overwrites a recorded history.
+ */
+class OlderBuildsReplayTest extends MigrateFleetTestBase {
+
+    static final String BUILDS = "histories/builds";
+    static final String COMPLETED = "migrate-disk-completed.json";
+    static final String ROLLED_BACK = "migrate-disk-rolled-back-at-mirror.json";
+    static final String FLEET = "migrate-fleet-with-children-on-a-host.json";
+    static final String CHILD = "migrate-disk-child-of-a-fleet-on-a-host.json";
+
+    /** The fleet's children run on this host's task queue. */
+    static final String HOST = "kvm-2";
+
+    MigrationActivities activities;
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("recordedHistories")
+    void replaysOnTodaysWorkflows(String name) throws Exception {
+        String history = Files.readString(buildsDirectory().resolve(name));
+        assertTrue(history.contains("EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED")
+                || history.contains("EVENT_TYPE_WORKFLOW_EXECUTION_FAILED"), name + " is a closed workflow's history");
+
+        WorkflowReplayer.replayWorkflowExecution(history, MigrateDiskWorkflowImpl.class, MigrateFleetWorkflowImpl.class);
+    }
+
+    @Test
+    void holdsTheHistoriesOfBuildB356c55() throws Exception {
+        assertEquals(List.of("b356c55/" + CHILD, "b356c55/" + COMPLETED, "b356c55/" + ROLLED_BACK, "b356c55/" + FLEET),
+                recordedHistories().filter(name -> name.startsWith("b356c55/")).toList());
+        for (String disk : List.of(COMPLETED, ROLLED_BACK, CHILD)) {
+            assertEquals(Map.of(MigrateDiskWorkflowImpl.HOSTS_AND_FLEETS, 1), versionMarkers("b356c55/" + disk),
+                    disk + " took the hosts-and-fleets branch, as every migration that build started did");
+        }
+    }
+
+    /** The {@code Workflow.getVersion} markers in a recorded history: change ID to the version recorded. */
+    static Map<String, Integer> versionMarkers(String name) throws Exception {
+        DataConverter json = DefaultDataConverter.STANDARD_INSTANCE;
+        Map<String, Integer> versions = new TreeMap<>();
+        WorkflowExecutionHistory.fromJson(Files.readString(buildsDirectory().resolve(name))).getEvents().stream()
+                .filter(e -> e.getEventType() == EventType.EVENT_TYPE_MARKER_RECORDED)
+                .map(HistoryEvent::getMarkerRecordedEventAttributes)
+                .filter(m -> m.getMarkerName().equals("Version"))
+                .forEach(m -> versions.put(
+                        json.fromPayloads(0, Optional.of(m.getDetailsOrThrow("changeId")), String.class, String.class),
+                        json.fromPayloads(0, Optional.of(m.getDetailsOrThrow("version")), Integer.class, Integer.class)));
+        return versions;
+    }
+
+    /** Every recorded history, as {@code <commit>/<file>}, sorted. */
+    static Stream<String> recordedHistories() throws IOException, URISyntaxException {
+        Path builds = buildsDirectory();
+        try (Stream<Path> files = Files.walk(builds)) {
+            return files.filter(f -> f.toString().endsWith(".json"))
+                    .map(f -> builds.relativize(f).toString())
+                    .sorted()
+                    .toList()
+                    .stream();
+        }
+    }
+
+    private static Path buildsDirectory() throws URISyntaxException {
+        URL url = OlderBuildsReplayTest.class.getClassLoader().getResource(BUILDS);
+        assertTrue(url != null, BUILDS + " is on the test classpath");
+        return Path.of(url.toURI());
+    }
+
+    /** Real MigrateDisk children whose activities (mocked, on the happy path) run on {@link #HOST}'s queue and on the default one. */
+    @Override
+    void registerChildren() {
+        worker.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class);
+        activities = mock(MigrationActivities.class, withSettings().withoutAnnotations());
+        for (Call call : Call.values()) {
+            if (call.happyResult != null && call != Call.PREFLIGHT) {
+                call.on(doReturn(call.happyResult).when(activities));
+            }
+        }
+        // Each disk's plan names its own domain and disk, as a real preflight's would.
+        doAnswer(inv -> {
+            MigrateDiskRequest r = inv.getArgument(0);
+            MigrationPlan p = Fixtures.PLAN;
+            return new MigrationPlan(p.connectUri(), r.domain, uuidOf(r.domain), true, r.disk, "/old/" + r.domain + "-" + r.disk
+                    + ".img", "raw", DISK_SIZE, DISK_SIZE, r.target + ".top.qcow2", r.target, r.target + ".partial",
+                    r.target + ".overlay.qcow2", "sparse", "source is sparse", 0, false, false);
+        }).when(activities).preflight(any());
+        worker.registerActivitiesImplementations(activities);
+        env.newWorker(MigrateDiskWorkflow.hostTaskQueue(HOST)).registerActivitiesImplementations(activities, new FakeLookups());
+    }
+
+    /** Records this build's histories into {@code src/test/resources/histories/builds/<commit>/}. */
+    @Test
+    @EnabledIfSystemProperty(named = "blockshift.recordHistoriesOf", matches = "[0-9a-f]{7,40}")
+    void recordHistories() throws Exception {
+        Path into = Files.createDirectories(Path.of("src/test/resources", BUILDS, System.getProperty("blockshift.recordHistoriesOf")));
+
+        MigrateDiskWorkflow completed = migrateDisk("migrate-vm1-vda");
+        completed.migrate(Fixtures.request());
+        record(into.resolve(COMPLETED), "migrate-vm1-vda");
+
+        MigrateFleetWorkflow fleet = startFleet(fleet(List.of(
+                disk("vm2", "vda", "/new/vm2-vda.img", HOST),
+                disk("vm2", "vdb", "/new/vm2-vdb.img", HOST),
+                disk("vm3", "vda", "/new/vm3-vda.img", HOST)), 2, 2, 2, "continue"));
+        FleetResult result = result(fleet);
+        assertEquals(3, result.done(), result::toString);
+        record(into.resolve(FLEET), FLEET_ID);
+        record(into.resolve(CHILD), MigrateFleetWorkflowImpl.childWorkflowId(HOST, uuidOf("vm2"), "vda"));
+
+        Call.MIRROR.on(doThrow(ApplicationFailure.newNonRetryableFailure("disk full", "TestFailure")).when(activities));
+        MigrateDiskRequest rolledBack = new MigrateDiskRequest("vm4", "vda", "/new/vm4-vda.img");
+        assertThrows(WorkflowFailedException.class, () -> migrateDisk("migrate-vm4-vda").migrate(rolledBack));
+        record(into.resolve(ROLLED_BACK), "migrate-vm4-vda");
+    }
+
+    private MigrateDiskWorkflow migrateDisk(String workflowId) {
+        return client.newWorkflowStub(MigrateDiskWorkflow.class, WorkflowOptions.newBuilder()
+                .setWorkflowId(workflowId)
+                .setTaskQueue(MigrateDiskWorkflow.TASK_QUEUE)
+                .build());
+    }
+
+    private void record(Path file, String workflowId) throws IOException {
+        WorkflowExecutionHistory history = client.fetchHistory(workflowId);
+        // A signal that arrives while a workflow task completes fails that task as UNHANDLED_COMMAND, and the
+        // next one handles it: normal for a fleet. Any other failed workflow task is a bug not to record.
+        assertEquals(List.of(), history.getEvents().stream()
+                .filter(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)
+                .map(e -> e.getWorkflowTaskFailedEventAttributes().getCause())
+                .filter(cause -> cause != WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND)
+                .toList(), workflowId + "'s failed workflow tasks");
+        Files.writeString(file, history.toJson(true) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+    }
+}
