@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 class MigrateFleetReplayTest extends MigrateFleetTestBase {
 
     static final String FLEET = "histories/migrate-fleet.json";
+    /** The second run of a fleet whose first run started two children and continued as new. */
+    static final String CONTINUED = "histories/migrate-fleet-continued.json";
 
     @Test
     void replaysRecordedFleetHistory() throws Exception {
@@ -30,6 +33,30 @@ class MigrateFleetReplayTest extends MigrateFleetTestBase {
                 "a completed fleet whose children reported");
 
         WorkflowReplayer.replayWorkflowExecution(history, MigrateFleetWorkflowImpl.class);
+    }
+
+    @Test
+    void replaysTheRunThatWaitsForChildrenOfAnEarlierRun() throws Exception {
+        String history = resource(CONTINUED);
+        assertTrue(history.contains("DiskFinished") && history.contains("EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED"),
+                "a run that learns of earlier children by signal and starts one of its own");
+
+        WorkflowReplayer.replayWorkflowExecution(history, MigrateFleetWorkflowImpl.class);
+    }
+
+    @Test
+    @EnabledIfSystemProperty(named = "blockshift.recordHistories", matches = "true")
+    void recordContinuedHistory() throws Exception {
+        childTime = Duration.ofSeconds(1);
+        MigrateFleetRequest request = fleet(List.of(
+                disk("vm1", "vda", "/new/vm1-vda.img", null),
+                disk("vm2", "vda", "/new/vm2-vda.img", "host1"),
+                disk("vm3", "vda", "/new/vm3-vda.img", null)), 2, 2, 2, "continue");
+        request.childrenPerRun = 2;
+        FleetResult result = result(startFleet(request));
+        assertTrue(result.runs() == 2 && result.done() == 3, result::toString);
+        Path file = Path.of("src/test/resources", CONTINUED);
+        Files.writeString(file, client.fetchHistory(FLEET_ID).toJson(true) + "\n");
     }
 
     @Test
