@@ -28,6 +28,11 @@ public class MigrateFleetRequest extends StrictJsonInput {
     public String onFailure = "continue";
     /** How many children one run starts before it continues as new, which keeps each run's history bounded. */
     public int childrenPerRun = 500;
+    /**
+     * How often, in seconds, the fleet asks the server about the running children an earlier run
+     * started: they report their end by signal, which one closed from outside (terminated, timed out) never sends.
+     */
+    public int childCheckSeconds = 60;
 
     public MigrateFleetRequest() {
     }
@@ -40,7 +45,7 @@ public class MigrateFleetRequest extends StrictJsonInput {
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
         refuseUnknownFields(problems, "", "migrations, select, maxConcurrent, "
-                + "maxPerHost, maxPerTarget, onFailure, childrenPerRun");
+                + "maxPerHost, maxPerTarget, onFailure, childrenPerRun, childCheckSeconds");
         if ((migrations == null) == (select == null)) {
             problems.add("give either 'migrations' (a list of MigrateDisk inputs) or 'select' (which disks to move), not "
                     + (migrations == null ? "neither" : "both"));
@@ -77,6 +82,9 @@ public class MigrateFleetRequest extends StrictJsonInput {
         }
         if (childrenPerRun < 1) {
             problems.add("'childrenPerRun' is " + childrenPerRun + ": give 1 or more");
+        }
+        if (childCheckSeconds < 1) {
+            problems.add("'childCheckSeconds' is " + childCheckSeconds + ": give 1 or more (60 if unsure)");
         }
         return problems;
     }
