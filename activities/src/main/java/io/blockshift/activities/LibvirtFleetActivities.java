@@ -8,6 +8,7 @@ import io.blockshift.workflows.ChildExecution;
 import io.blockshift.workflows.ClosedChildren;
 import io.blockshift.workflows.DiskOutcome;
 import io.blockshift.workflows.FleetActivities;
+import io.blockshift.workflows.FleetPayloads;
 import io.blockshift.workflows.FleetSelector;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.ResolvedDisk;
@@ -89,6 +90,10 @@ public final class LibvirtFleetActivities implements FleetActivities {
             }
             log.info("selector {} on {} under {}: {} disk(s) of {} domain(s)", selector.domains, selector.connectUri,
                     under, requests.size(), domains.size());
+            String tooLarge = FleetPayloads.expansionTooLarge(requests);
+            if (tooLarge != null) {
+                throw refuse(tooLarge);
+            }
             return requests;
         } catch (LibvirtException e) {
             throw ApplicationFailure.newFailureWithCause("libvirt: " + e.getMessage(), "Libvirt", e);

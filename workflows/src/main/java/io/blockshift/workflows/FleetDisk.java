@@ -1,5 +1,7 @@
 package io.blockshift.workflows;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * One disk of a fleet once resolved: what its child {@code MigrateDisk} gets and what the window counts.
  *
@@ -12,6 +14,7 @@ package io.blockshift.workflows;
  * @param size the source's size in bytes
  * @param runId the child's run ID, kept when the run that started it continues as new; null before
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record FleetDisk(int index, MigrateDiskRequest request, String workflowId, String domainKey, String hostKey,
         String targetDir, long size, String runId) {
 

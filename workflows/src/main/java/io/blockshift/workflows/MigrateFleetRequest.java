@@ -1,5 +1,6 @@
 package io.blockshift.workflows;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -10,9 +11,12 @@ import java.util.Set;
  * {@code {"migrations": [...], "maxConcurrent": 4, "maxPerHost": 2, "maxPerTarget": 2, "onFailure": "continue"}}.
  * Fields blockshift does not know are an error.
  */
+@JsonInclude(JsonInclude.Include.NON_DEFAULT) // carried from run to run: leave the defaults out
 public class MigrateFleetRequest extends StrictJsonInput {
 
     static final Set<String> ON_FAILURE = Set.of("continue", "stop");
+    /** Each running disk takes about 0.4 KB of the state carried into continue-as-new: 1,000 take 0.4 MB of the 2 MB. */
+    static final int MAX_CONCURRENT = 1000;
 
     /** One {@code MigrateDisk} input per disk. */
     public List<MigrateDiskRequest> migrations;
@@ -68,8 +72,9 @@ public class MigrateFleetRequest extends StrictJsonInput {
         if (select != null) {
             problems.addAll(select.problems());
         }
-        if (maxConcurrent < 1) {
-            problems.add("'maxConcurrent' is " + maxConcurrent + ": give 1 or more");
+        if (maxConcurrent < 1 || maxConcurrent > MAX_CONCURRENT) {
+            problems.add("'maxConcurrent' is " + maxConcurrent + ": give 1 to " + MAX_CONCURRENT
+                    + " (the running disks travel in one payload when the fleet continues as new)");
         }
         if (maxPerHost < 1) {
             problems.add("'maxPerHost' is " + maxPerHost + ": give 1 or more");

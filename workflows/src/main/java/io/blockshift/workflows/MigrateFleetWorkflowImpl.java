@@ -99,6 +99,7 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
     public FleetResult migrate(MigrateFleetRequest request, FleetState carried) {
         if (carried != null) {
             state = carried;
+            state.unpackPending();
         } else {
             refuseMalformed(request);
             state = new FleetState();
@@ -447,6 +448,7 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
         state.run++;
         log.info("run {}: {} started, {} done, {} failed, {} running; continuing as new", state.run - 1, startsThisRun,
                 state.done, state.failed, state.running.size());
+        state.packPending();
         Workflow.newContinueAsNewStub(MigrateFleetWorkflow.class).migrate(null, state);
     }
 
