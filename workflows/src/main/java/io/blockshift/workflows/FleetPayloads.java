@@ -20,7 +20,7 @@ import java.util.zip.GZIPOutputStream;
  * <ul>
  *   <li>The input: the server judges it when the fleet starts (about 16,000 disks at such names).
  *   <li>The expansion: {@link #EXPANSION_LIMIT}; a selector that matches more is refused, naming how many fit.
- *   <li>The carried state: the disks not yet resolved travel gzip'd ({@link #pack}): 10,000
+ *   <li>The carried state: the disks not yet started travel gzip'd ({@link #pack}): 10,000
  *       disks take 1.3 MB as JSON and 79 KB packed (base64 in the payload), so any list that
  *       could start also continues.
  * </ul>
@@ -33,8 +33,6 @@ public final class FleetPayloads {
     public static final long EXPANSION_LIMIT = PAYLOAD_LIMIT - (64L << 10);
 
     private static final ObjectMapper JSON = JacksonJsonPayloadConverter.newDefaultObjectMapper();
-    private static final TypeReference<List<MigrateDiskRequest>> DISKS = new TypeReference<>() {
-    };
 
     private FleetPayloads() {
     }
@@ -63,20 +61,20 @@ public final class FleetPayloads {
                 + "'select.sourceUnder' and start one fleet for each part";
     }
 
-    /** The disks as gzip'd JSON. Deterministic: the same list always packs to the same bytes on one JVM. */
-    static byte[] pack(List<MigrateDiskRequest> disks) {
+    /** {@code value} as gzip'd JSON. Deterministic: the same value always packs to the same bytes on one JVM. */
+    static byte[] pack(Object value) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (GZIPOutputStream gzip = new GZIPOutputStream(bytes)) {
-            JSON.writeValue(gzip, disks);
+            JSON.writeValue(gzip, value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
     }
 
-    static List<MigrateDiskRequest> unpack(byte[] packed) {
+    static <T> T unpack(byte[] packed, TypeReference<T> type) {
         try (GZIPInputStream gzip = new GZIPInputStream(new ByteArrayInputStream(packed))) {
-            return JSON.readValue(gzip, DISKS);
+            return JSON.readValue(gzip, type);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

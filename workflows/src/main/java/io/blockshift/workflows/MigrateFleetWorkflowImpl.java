@@ -99,7 +99,7 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
     public FleetResult migrate(MigrateFleetRequest request, FleetState carried) {
         if (carried != null) {
             state = carried;
-            state.unpackPending();
+            state.unpack();
         } else {
             refuseMalformed(request);
             state = new FleetState();
@@ -448,7 +448,7 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
         state.run++;
         log.info("run {}: {} started, {} done, {} failed, {} running; continuing as new", state.run - 1, startsThisRun,
                 state.done, state.failed, state.running.size());
-        state.packPending();
+        state.pack();
         Workflow.newContinueAsNewStub(MigrateFleetWorkflow.class).migrate(null, state);
     }
 

@@ -22,8 +22,16 @@ final class Payloads {
     }
 
     static Largest largest(History history) {
+        return largest(history, 1);
+    }
+
+    /** The largest payload of the events from {@code fromEventId} on. */
+    static Largest largest(History history, long fromEventId) {
         Largest largest = new Largest(0, "none");
         for (HistoryEvent event : history.getEventsList()) {
+            if (event.getEventId() < fromEventId) {
+                continue;
+            }
             String where = "event " + event.getEventId() + " " + event.getEventType().name().replace("EVENT_TYPE_", "");
             largest = larger(largest, walk(event, where));
         }
