@@ -17,8 +17,10 @@ import io.blockshift.workflows.MigrateFleetWorkflow;
 import io.blockshift.workflows.MigrateFleetWorkflowImpl;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +30,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** MigrateFleet end to end: libvirtd + QEMU and a Temporal dev server. */
@@ -206,6 +211,54 @@ class FleetOnLibvirtTest extends LibvirtTemporalTest {
             assertEquals(List.of(), childrenStarted(queue), "no child workflow was started");
             assertEquals(liveXml, vm.liveXml());
             assertEquals(files, vm.files());
+        }
+    }
+
+    @Test
+    void aChildOfAnEarlierRunTerminatedMidCopyIsCountedFailedAndTheFleetGoesOn() throws Exception {
+        try (TestVm one = TestVm.start(libvirt, "raw", 16); TestVm two = TestVm.start(libvirt, "raw", 16)) {
+            two.write(0x22, 2);
+            CountDownLatch cloning = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean first = new AtomicBoolean(true);
+            HookedActivities activities = activities(one.dst, two.dst).before("cloneBase", () -> {
+                if (first.getAndSet(false)) {
+                    cloning.countDown();
+                    release.await(1, TimeUnit.MINUTES);
+                }
+            });
+            String queue = TestVm.PREFIX + UUID.randomUUID();
+            MigrateFleetRequest request = new MigrateFleetRequest(List.of(
+                    request(one, "vda", one.target()), request(two, "vda", two.target())));
+            request.maxConcurrent = 1;
+            request.childrenPerRun = 1;
+            request.childCheckSeconds = 1;
+            String oneChild = MigrateFleetWorkflowImpl.childWorkflowId(null, one.guest().uuid(), "vda");
+
+            FleetResult result;
+            try (BlockshiftWorker worker = BlockshiftWorker.start(client, queue, null, activities,
+                    fleetActivities(one.dst, two.dst), null, "test worker")) {
+                MigrateFleetWorkflow fleet = fleet(queue);
+                WorkflowClient.start(fleet::migrate, request, null);
+                assertTrue(cloning.await(1, TimeUnit.MINUTES), "the first disk's copy started");
+                long deadline = System.currentTimeMillis() + 60_000;
+                while (fleet.progress().run() < 2) {
+                    assertTrue(System.currentTimeMillis() < deadline, "the fleet did not continue as new");
+                    Thread.sleep(50);
+                }
+                // Run 2 learns of this child's end only by its signal, which a terminated workflow never sends.
+                client.newUntypedWorkflowStub(oneChild).terminate("an operator ended it by hand");
+                release.countDown();
+                result = WorkflowStub.fromTyped(fleet).getResult(3, TimeUnit.MINUTES, FleetResult.class);
+            }
+
+            assertEquals(1, result.done(), result::toString);
+            assertEquals(1, result.failed(), result::toString);
+            assertTrue(result.failures().get(0).startsWith("#0 " + one.name + "/vda: failed: terminated without reporting "
+                    + "to the fleet: its steps stopped wherever they were. Check the disk's chain"), result.failures()::toString);
+            assertTrue(result.failures().get(0).contains("--workflow-id " + oneChild), result.failures()::toString);
+            assertEquals(two.target().toString(), two.liveDisk("vda").source());
+            assertTrue(TestVm.holds(two.target(), "raw", 0x22, 2));
         }
     }
 

@@ -93,6 +93,7 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
     /** Checks on children of earlier runs this run made, and whether one is waiting or under way. */
     private int checksThisRun;
     private boolean checkScheduled;
+    /** {@link #CHECKS_EARLIER_CHILDREN}'s version in this run, asked once; DEFAULT_VERSION replaying a run from before. */
     private Integer checksVersion;
 
     @Override
@@ -278,8 +279,8 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
 
     private void finishedUnreported(DiskOutcome outcome) {
         if (state.running.containsKey(outcome.workflowId())) {
-            log.warn("{} closed without reporting to the fleet: {} {}", outcome.workflowId(), outcome.outcome(),
-                    outcome.message() == null ? "" : outcome.message());
+            log.warn("counted {} as {}: {}", outcome.workflowId(), outcome.outcome(),
+                    outcome.message() == null ? "it closed without reporting to the fleet" : outcome.message());
         }
         finished(outcome);
     }
