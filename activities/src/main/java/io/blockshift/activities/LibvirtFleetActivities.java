@@ -1,12 +1,18 @@
 package io.blockshift.activities;
 
+import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.libvirt.Disk;
 import io.blockshift.activities.libvirt.Guest;
 import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.workflows.ChildExecution;
+import io.blockshift.workflows.ClosedChildren;
+import io.blockshift.workflows.DiskOutcome;
 import io.blockshift.workflows.FleetActivities;
+import io.blockshift.workflows.FleetPayloads;
 import io.blockshift.workflows.FleetSelector;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.ResolvedDisk;
+import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.libvirt.Connect;
@@ -23,24 +30,32 @@ import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The lookups of {@code MigrateFleet} against libvirt on this host. Read only. */
+/**
+ * The lookups of {@code MigrateFleet} against libvirt on this host, and on the Temporal server the
+ * state of its children. Read only. Targets are judged
+ * against this worker's storage roots as {@code MigrateDisk}'s preflight judges them, so a fleet
+ * refuses them before any disk moves.
+ */
 public final class LibvirtFleetActivities implements FleetActivities {
 
     private static final Logger log = LoggerFactory.getLogger(LibvirtFleetActivities.class);
 
     private final LibvirtConnections libvirt;
+    private final StorageRoots roots;
 
-    public LibvirtFleetActivities(LibvirtConnections libvirt) {
+    public LibvirtFleetActivities(LibvirtConnections libvirt, StorageRoots roots) {
         this.libvirt = libvirt;
+        this.roots = roots;
     }
 
     @Override
     public List<MigrateDiskRequest> expand(FleetSelector selector) {
+        Path targetDir = Path.of(selector.targetDir).normalize();
+        refuseTargetDir(selector.targetDir, targetDir);
         try {
             Connect connection = libvirt.connect(selector.connectUri);
             Pattern names = glob(selector.domains);
             Path under = Path.of(selector.sourceUnder).normalize();
-            Path targetDir = Path.of(selector.targetDir).normalize();
             List<String> domains = new ArrayList<>();
             for (int id : connection.listDomains()) {
                 try {
@@ -75,9 +90,30 @@ public final class LibvirtFleetActivities implements FleetActivities {
             }
             log.info("selector {} on {} under {}: {} disk(s) of {} domain(s)", selector.domains, selector.connectUri,
                     under, requests.size(), domains.size());
+            String tooLarge = FleetPayloads.expansionTooLarge(requests);
+            if (tooLarge != null) {
+                throw refuse(tooLarge);
+            }
             return requests;
         } catch (LibvirtException e) {
             throw ApplicationFailure.newFailureWithCause("libvirt: " + e.getMessage(), "Libvirt", e);
+        }
+    }
+
+    /** Every disk's target would be refused: refuse the whole fleet, naming the roots and the fix. */
+    private void refuseTargetDir(String written, Path targetDir) {
+        if (!Files.isDirectory(targetDir)) {
+            throw refuse("'select.targetDir' " + written + " is not a directory; create it first (mkdir -p " + targetDir + ")");
+        }
+        try {
+            if (!roots.containsDirectory(targetDir)) {
+                Path real = targetDir.toRealPath();
+                throw refuse("'select.targetDir' " + written + (real.toString().equals(written) ? "" : " (" + real
+                        + " once links and '..' are resolved)") + " is outside this worker's storage roots (" + roots
+                        + "); choose a targetDir inside them or start the worker with --storage-root " + real);
+            }
+        } catch (IOException e) {
+            throw ApplicationFailure.newFailureWithCause("cannot judge 'select.targetDir' " + written + ": " + e, "IO", e);
         }
     }
 
@@ -102,12 +138,46 @@ public final class LibvirtFleetActivities implements FleetActivities {
         }
         try {
             List<Disk> disks = guest.liveDisks();
-            return Disk.find(disks, request.disk)
-                    .map(disk -> new ResolvedDisk(guest.uuid(), guest.name(), disk.target(), disk.source(), size(disk.source()), null))
-                    .orElseGet(() -> ResolvedDisk.refusal("domain " + guest.name() + " has no disk '" + request.disk
-                            + "'; its disks are " + disks.stream().map(Disk::target).collect(Collectors.joining(", "))));
+            Optional<Disk> found = Disk.find(disks, request.disk);
+            if (found.isEmpty()) {
+                return ResolvedDisk.refusal("domain " + guest.name() + " has no disk '" + request.disk
+                        + "'; its disks are " + disks.stream().map(Disk::target).collect(Collectors.joining(", ")));
+            }
+            String targetProblem = targetProblem(request.target);
+            if (targetProblem != null) {
+                return ResolvedDisk.refusal(targetProblem);
+            }
+            Disk disk = found.get();
+            return new ResolvedDisk(guest.uuid(), guest.name(), disk.target(), disk.source(), size(disk.source()), null);
         } catch (LibvirtException e) {
             throw ApplicationFailure.newFailureWithCause("libvirt: " + e.getMessage(), "Libvirt", e);
+        }
+    }
+
+    /**
+     * Why this worker could not write {@code target} (relative, no directory, outside the storage
+     * roots once links and {@code ..} are resolved), as {@code MigrateDisk}'s preflight would say; null if it could.
+     */
+    private String targetProblem(String target) {
+        Path path = Path.of(target);
+        if (!path.isAbsolute()) {
+            return "target '" + target + "' is a relative path: give an absolute path";
+        }
+        path = path.normalize();
+        Path directory = path.getParent();
+        if (directory == null || !Files.isDirectory(directory)) {
+            return "the target's directory " + directory + " does not exist; create it first (mkdir -p " + directory + ")";
+        }
+        try {
+            if (roots.contains(path)) {
+                return null;
+            }
+            Path real = directory.toRealPath();
+            return "target " + path + " (" + real.resolve(path.getFileName()) + " once links are resolved) is outside "
+                    + "this worker's storage roots (" + roots + "); choose a target inside them or start the worker with "
+                    + "--storage-root " + real;
+        } catch (IOException e) {
+            throw ApplicationFailure.newFailureWithCause("cannot judge target " + target + ": " + e, "IO", e);
         }
     }
 
@@ -119,11 +189,20 @@ public final class LibvirtFleetActivities implements FleetActivities {
         }
     }
 
+    @Override
+    public List<DiskOutcome> closedChildren(List<ChildExecution> children) {
+        return ClosedChildren.find(Activity.getExecutionContext().getWorkflowClient(), children);
+    }
+
     /** {@code .img} of {@code /a/b.img}; empty when the file name has no extension. */
     static String extension(String source) {
         String name = Path.of(source).getFileName().toString();
         int dot = name.lastIndexOf('.');
         return dot <= 0 ? "" : name.substring(dot);
+    }
+
+    private static ApplicationFailure refuse(String message) {
+        return ApplicationFailure.newNonRetryableFailure(message, "Refused");
     }
 
     static Pattern glob(String glob) {

@@ -55,14 +55,13 @@ public final class BlockshiftWorker implements AutoCloseable {
         LibvirtConnections libvirt = new LibvirtConnections();
         Cloners cloners = Cloners.discover();
         return start(client, taskQueue, host, new LibvirtMigrationActivities(libvirt, roots, cloners),
-                new LibvirtFleetActivities(libvirt), libvirt, "storage roots " + roots + ", cloners " + cloners.names());
+                new LibvirtFleetActivities(libvirt, roots), libvirt, "storage roots " + roots + ", cloners " + cloners.names());
     }
 
-    /** Starts a worker with the given activities (tests wrap the real ones to inject faults). */
+    /** Starts a worker with the given activities (tests wrap the real ones to inject faults); no fleets. */
     public static BlockshiftWorker start(WorkflowClient client, String taskQueue, MigrationActivities activities,
             LibvirtConnections libvirt, String description) {
-        return start(client, taskQueue, null, activities, libvirt == null ? null : new LibvirtFleetActivities(libvirt),
-                libvirt, description);
+        return start(client, taskQueue, null, activities, null, libvirt, description);
     }
 
     /**

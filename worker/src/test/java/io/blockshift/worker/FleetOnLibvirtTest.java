@@ -1,10 +1,13 @@
 package io.blockshift.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.blockshift.activities.LibvirtFleetActivities;
+import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.workflows.FleetResult;
 import io.blockshift.workflows.FleetSelector;
 import io.blockshift.workflows.MigrateDiskRequest;
@@ -14,12 +17,22 @@ import io.blockshift.workflows.MigrateFleetWorkflow;
 import io.blockshift.workflows.MigrateFleetWorkflowImpl;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** MigrateFleet end to end: libvirtd + QEMU and a Temporal dev server. */
@@ -41,7 +54,7 @@ class FleetOnLibvirtTest extends LibvirtTemporalTest {
 
             FleetResult result;
             try (BlockshiftWorker worker = BlockshiftWorker.start(client, queue, null, activities,
-                    new LibvirtFleetActivities(libvirt), null, "test worker")) {
+                    fleetActivities(one.dst, two.dst), null, "test worker")) {
                 result = fleet(queue).migrate(request, null);
             }
 
@@ -76,7 +89,7 @@ class FleetOnLibvirtTest extends LibvirtTemporalTest {
             selector.targetDir = vm.dst.toString();
             selector.host = "kvm-a";
 
-            List<MigrateDiskRequest> disks = new LibvirtFleetActivities(libvirt).expand(selector);
+            List<MigrateDiskRequest> disks = fleetActivities(vm.dst).expand(selector);
 
             assertEquals(2, disks.size(), disks::toString);
             assertEquals(vm.dst.resolve(vm.name + "-vda.qcow2").toString(), disks.get(0).target);
@@ -103,9 +116,9 @@ class FleetOnLibvirtTest extends LibvirtTemporalTest {
 
             FleetResult result;
             try (BlockshiftWorker workerA = BlockshiftWorker.start(client, queue, hostA, onA,
-                    new LibvirtFleetActivities(libvirt), null, "worker of host A");
+                    fleetActivities(a.dst, b.dst), null, "worker of host A");
                     BlockshiftWorker workerB = BlockshiftWorker.start(client, queue, hostB, onB,
-                            new LibvirtFleetActivities(libvirt), null, "worker of host B")) {
+                            fleetActivities(a.dst, b.dst), null, "worker of host B")) {
                 result = fleet(queue).migrate(new MigrateFleetRequest(List.of(diskA, diskB)), null);
             }
 
@@ -120,6 +133,149 @@ class FleetOnLibvirtTest extends LibvirtTemporalTest {
             assertEquals(List.of(MigrateDiskWorkflow.hostTaskQueue(hostA)), activityQueues(hostA, a));
             assertEquals(List.of(MigrateDiskWorkflow.hostTaskQueue(hostB)), activityQueues(hostB, b));
         }
+    }
+
+    @Test
+    void aSelectorWhoseTargetDirLeavesTheStorageRootsIsRefusedBeforeAnyDiskMoves() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16)) {
+            vm.write(0x11, 1);
+            Path outside = vm.src;
+            Path link = Files.createSymbolicLink(vm.dst.resolve("link"), outside);
+            String liveXml = vm.liveXml();
+            String persistentXml = vm.persistentXml();
+            List<String> files = vm.files();
+            String queue = TestVm.PREFIX + UUID.randomUUID();
+            Map<String, String> refusals = new LinkedHashMap<>();
+            try (BlockshiftWorker worker = BlockshiftWorker.start(client, queue, null, activities(vm.dst),
+                    fleetActivities(vm.dst), null, "test worker")) {
+                for (String targetDir : List.of(outside.toString(), link.toString(), vm.dst + "/../src")) {
+                    FleetSelector selector = new FleetSelector();
+                    selector.connectUri = TestVm.URI;
+                    selector.domains = vm.name;
+                    selector.sourceUnder = vm.src.toString();
+                    selector.targetDir = targetDir;
+                    MigrateFleetRequest request = new MigrateFleetRequest();
+                    request.select = selector;
+                    String id = queue + "-" + refusals.size();
+                    WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                            () -> fleet(queue, id).migrate(request, null));
+                    ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+                    assertEquals("Refused", failure.getType());
+                    refusals.put(targetDir, failure.getOriginalMessage());
+                    assertEquals(List.of(), childrenStarted(id), "no child workflow was started");
+                }
+            }
+
+            assertEquals("refused: 'select.targetDir' " + outside + " is outside this worker's storage roots (" + vm.dst
+                    + "); choose a targetDir inside them or start the worker with --storage-root " + outside
+                    + ". Nothing was changed.", refusals.get(outside.toString()));
+            assertEquals("refused: 'select.targetDir' " + link + " (" + outside + " once links and '..' are resolved) is "
+                    + "outside this worker's storage roots (" + vm.dst + "); choose a targetDir inside them or start the "
+                    + "worker with --storage-root " + outside + ". Nothing was changed.", refusals.get(link.toString()));
+            assertEquals("refused: 'select.targetDir' " + vm.dst + "/../src (" + outside + " once links and '..' are "
+                    + "resolved) is outside this worker's storage roots (" + vm.dst + "); choose a targetDir inside them "
+                    + "or start the worker with --storage-root " + outside + ". Nothing was changed.",
+                    refusals.get(vm.dst + "/../src"));
+            assertEquals(liveXml, vm.liveXml());
+            assertEquals(persistentXml, vm.persistentXml());
+            assertEquals(files, vm.files());
+            assertTrue(TestVm.holds(vm.vda, "raw", 0x11, 1));
+        }
+    }
+
+    @Test
+    void aListedDiskWhoseTargetLeavesTheStorageRootsIsRefusedBeforeAnyChildStarts() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16)) {
+            Path link = Files.createSymbolicLink(vm.dst.resolve("link"), vm.src);
+            String liveXml = vm.liveXml();
+            List<String> files = vm.files();
+            String queue = TestVm.PREFIX + UUID.randomUUID();
+            MigrateFleetRequest request = new MigrateFleetRequest(List.of(
+                    request(vm, "vda", link.resolve("vda-moved.img")),
+                    request(vm, "vdb", Path.of(vm.dst + "/../src/vdb-moved.img"))));
+
+            FleetResult result;
+            try (BlockshiftWorker worker = BlockshiftWorker.start(client, queue, null, activities(vm.dst),
+                    fleetActivities(vm.dst), null, "test worker")) {
+                result = fleet(queue).migrate(request, null);
+            }
+
+            assertEquals(2, result.failed(), result::toString);
+            assertEquals(0, result.done());
+            assertEquals("#0 " + vm.name + "/vda: refused: target " + link.resolve("vda-moved.img") + " ("
+                    + vm.src.resolve("vda-moved.img") + " once links are resolved) is outside this worker's storage roots ("
+                    + vm.dst + "); choose a target inside them or start the worker with --storage-root " + vm.src,
+                    result.failures().get(0));
+            assertTrue(result.failures().get(1).startsWith("#1 " + vm.name + "/vdb: refused: target "
+                    + vm.src.resolve("vdb-moved.img") + " ("), result.failures()::toString);
+            assertEquals(List.of(), childrenStarted(queue), "no child workflow was started");
+            assertEquals(liveXml, vm.liveXml());
+            assertEquals(files, vm.files());
+        }
+    }
+
+    @Test
+    void aChildOfAnEarlierRunTerminatedMidCopyIsCountedFailedAndTheFleetGoesOn() throws Exception {
+        try (TestVm one = TestVm.start(libvirt, "raw", 16); TestVm two = TestVm.start(libvirt, "raw", 16)) {
+            two.write(0x22, 2);
+            CountDownLatch cloning = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicBoolean first = new AtomicBoolean(true);
+            HookedActivities activities = activities(one.dst, two.dst).before("cloneBase", () -> {
+                if (first.getAndSet(false)) {
+                    cloning.countDown();
+                    release.await(1, TimeUnit.MINUTES);
+                }
+            });
+            String queue = TestVm.PREFIX + UUID.randomUUID();
+            MigrateFleetRequest request = new MigrateFleetRequest(List.of(
+                    request(one, "vda", one.target()), request(two, "vda", two.target())));
+            request.maxConcurrent = 1;
+            request.childrenPerRun = 1;
+            request.childCheckSeconds = 1;
+            String oneChild = MigrateFleetWorkflowImpl.childWorkflowId(null, one.guest().uuid(), "vda");
+
+            FleetResult result;
+            try (BlockshiftWorker worker = BlockshiftWorker.start(client, queue, null, activities,
+                    fleetActivities(one.dst, two.dst), null, "test worker")) {
+                MigrateFleetWorkflow fleet = fleet(queue);
+                WorkflowClient.start(fleet::migrate, request, null);
+                assertTrue(cloning.await(1, TimeUnit.MINUTES), "the first disk's copy started");
+                long deadline = System.currentTimeMillis() + 60_000;
+                while (fleet.progress().run() < 2) {
+                    assertTrue(System.currentTimeMillis() < deadline, "the fleet did not continue as new");
+                    Thread.sleep(50);
+                }
+                // Run 2 learns of this child's end only by its signal, which a terminated workflow never sends.
+                client.newUntypedWorkflowStub(oneChild).terminate("an operator ended it by hand");
+                release.countDown();
+                result = WorkflowStub.fromTyped(fleet).getResult(3, TimeUnit.MINUTES, FleetResult.class);
+            }
+
+            assertEquals(1, result.done(), result::toString);
+            assertEquals(1, result.failed(), result::toString);
+            assertTrue(result.failures().get(0).startsWith("#0 " + one.name + "/vda: failed: terminated without reporting "
+                    + "to the fleet: its steps stopped wherever they were. Check the disk's chain"), result.failures()::toString);
+            assertTrue(result.failures().get(0).contains("--workflow-id " + oneChild), result.failures()::toString);
+            assertEquals(two.target().toString(), two.liveDisk("vda").source());
+            assertTrue(TestVm.holds(two.target(), "raw", 0x22, 2));
+        }
+    }
+
+    /** The lookups of a worker whose storage roots are {@code roots}. */
+    private static LibvirtFleetActivities fleetActivities(Path... roots) {
+        return new LibvirtFleetActivities(libvirt, new StorageRoots(List.of(roots)));
+    }
+
+    /** The workflow IDs of the children the fleet {@code id} started, from its history. */
+    private static List<String> childrenStarted(String id) {
+        List<String> children = new ArrayList<>();
+        for (HistoryEvent e : client.fetchHistory(id).getEvents()) {
+            if (e.getEventType() == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED) {
+                children.add(e.getStartChildWorkflowExecutionInitiatedEventAttributes().getWorkflowId());
+            }
+        }
+        return children;
     }
 
     /** The distinct task queues of the activities the migration of the VM's vda scheduled. */
@@ -141,9 +297,13 @@ class FleetOnLibvirtTest extends LibvirtTemporalTest {
     }
 
     private static MigrateFleetWorkflow fleet(String queue) {
+        return fleet(queue, queue);
+    }
+
+    private static MigrateFleetWorkflow fleet(String queue, String workflowId) {
         return client.newWorkflowStub(MigrateFleetWorkflow.class, WorkflowOptions.newBuilder()
                 .setTaskQueue(queue)
-                .setWorkflowId(queue)
+                .setWorkflowId(workflowId)
                 .setWorkflowExecutionTimeout(Duration.ofMinutes(5))
                 .build());
     }

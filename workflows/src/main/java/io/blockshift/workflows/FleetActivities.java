@@ -18,4 +18,10 @@ public interface FleetActivities {
      * why it is refused (no such domain or disk). Never fails for one unknown disk.
      */
     List<ResolvedDisk> resolveDisks(List<MigrateDiskRequest> requests);
+
+    /**
+     * Which of these children have closed, with the outcome the fleet counts for each (see
+     * {@link ClosedChildren}); running ones are left out. Asks the Temporal server, not libvirt.
+     */
+    List<DiskOutcome> closedChildren(List<ChildExecution> children);
 }

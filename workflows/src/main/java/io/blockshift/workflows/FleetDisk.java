@@ -1,5 +1,7 @@
 package io.blockshift.workflows;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * One disk of a fleet once resolved: what its child {@code MigrateDisk} gets and what the window counts.
  *
@@ -10,9 +12,15 @@ package io.blockshift.workflows;
  * @param hostKey the host the limit {@code maxPerHost} counts
  * @param targetDir the directory the limit {@code maxPerTarget} counts
  * @param size the source's size in bytes
+ * @param runId the child's run ID, kept when the run that started it continues as new; null before
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record FleetDisk(int index, MigrateDiskRequest request, String workflowId, String domainKey, String hostKey,
-        String targetDir, long size) {
+        String targetDir, long size, String runId) {
+
+    FleetDisk withRunId(String runId) {
+        return new FleetDisk(index, request, workflowId, domainKey, hostKey, targetDir, size, runId);
+    }
 
     String describe() {
         return "#" + index + " " + request.domain + "/" + request.disk;

@@ -1,5 +1,6 @@
 package io.blockshift.workflows;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -10,9 +11,12 @@ import java.util.Set;
  * {@code {"migrations": [...], "maxConcurrent": 4, "maxPerHost": 2, "maxPerTarget": 2, "onFailure": "continue"}}.
  * Fields blockshift does not know are an error.
  */
+@JsonInclude(JsonInclude.Include.NON_DEFAULT) // carried from run to run: leave the defaults out
 public class MigrateFleetRequest extends StrictJsonInput {
 
     static final Set<String> ON_FAILURE = Set.of("continue", "stop");
+    /** Each running disk takes about 0.4 KB of the state carried into continue-as-new: 1,000 take 0.4 MB of the 2 MB. */
+    static final int MAX_CONCURRENT = 1000;
 
     /** One {@code MigrateDisk} input per disk. */
     public List<MigrateDiskRequest> migrations;
@@ -28,6 +32,11 @@ public class MigrateFleetRequest extends StrictJsonInput {
     public String onFailure = "continue";
     /** How many children one run starts before it continues as new, which keeps each run's history bounded. */
     public int childrenPerRun = 500;
+    /**
+     * How often, in seconds, the fleet asks the server about the running children an earlier run
+     * started: they report their end by signal, which one closed from outside (terminated, timed out) never sends.
+     */
+    public int childCheckSeconds = 60;
 
     public MigrateFleetRequest() {
     }
@@ -40,7 +49,7 @@ public class MigrateFleetRequest extends StrictJsonInput {
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
         refuseUnknownFields(problems, "", "migrations, select, maxConcurrent, "
-                + "maxPerHost, maxPerTarget, onFailure, childrenPerRun");
+                + "maxPerHost, maxPerTarget, onFailure, childrenPerRun, childCheckSeconds");
         if ((migrations == null) == (select == null)) {
             problems.add("give either 'migrations' (a list of MigrateDisk inputs) or 'select' (which disks to move), not "
                     + (migrations == null ? "neither" : "both"));
@@ -63,8 +72,9 @@ public class MigrateFleetRequest extends StrictJsonInput {
         if (select != null) {
             problems.addAll(select.problems());
         }
-        if (maxConcurrent < 1) {
-            problems.add("'maxConcurrent' is " + maxConcurrent + ": give 1 or more");
+        if (maxConcurrent < 1 || maxConcurrent > MAX_CONCURRENT) {
+            problems.add("'maxConcurrent' is " + maxConcurrent + ": give 1 to " + MAX_CONCURRENT
+                    + " (the running disks travel in one payload when the fleet continues as new)");
         }
         if (maxPerHost < 1) {
             problems.add("'maxPerHost' is " + maxPerHost + ": give 1 or more");
@@ -77,6 +87,9 @@ public class MigrateFleetRequest extends StrictJsonInput {
         }
         if (childrenPerRun < 1) {
             problems.add("'childrenPerRun' is " + childrenPerRun + ": give 1 or more");
+        }
+        if (childCheckSeconds < 1) {
+            problems.add("'childCheckSeconds' is " + childCheckSeconds + ": give 1 or more (60 if unsure)");
         }
         return problems;
     }

@@ -42,7 +42,10 @@ import org.slf4j.Logger;
  *   <li>Bounded history: after {@code childrenPerRun} starts (or when Temporal suggests it) the run
  *       continues as new, carrying what is left, the counters and the running children. Children
  *       are started with ABANDON so they outlive the run, and each reports its end by the
- *       {@link MigrateFleetWorkflow#DISK_FINISHED} signal to the fleet's workflow ID.
+ *       {@link MigrateFleetWorkflow#DISK_FINISHED} signal to the fleet's workflow ID. A child
+ *       closed from outside (terminated, timed out) never runs the code that signals, so while
+ *       children of earlier runs run, the fleet asks the server about them every
+ *       {@code childCheckSeconds}; whichever of the signal and the check comes first counts.
  *   <li>Pause and resume are updates; cancel is Temporal's own: the running children are canceled
  *       (each rolls back as {@code MigrateDisk} defines) and the fleet waits for them, then closes CANCELED.
  * </ul>
@@ -66,6 +69,8 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
     static final int FAILURES_KEPT = 100;
     /** The host key of disks without a host. */
     static final String NO_HOST = "local";
+    /** The {@code Workflow.getVersion} change of those checks: runs recorded before it waited for signals only. */
+    static final String CHECKS_EARLIER_CHILDREN = "checks-earlier-children";
 
     private static final ActivityOptions LOOKUPS = ActivityOptions.newBuilder()
             .setStartToCloseTimeout(Duration.ofMinutes(5))
@@ -85,11 +90,17 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
     /** Bumped by everything the main loop waits for. */
     private int changes;
     private int startsThisRun;
+    /** Checks on children of earlier runs this run made, and whether one is waiting or under way. */
+    private int checksThisRun;
+    private boolean checkScheduled;
+    /** {@link #CHECKS_EARLIER_CHILDREN}'s version in this run, asked once; DEFAULT_VERSION replaying a run from before. */
+    private Integer checksVersion;
 
     @Override
     public FleetResult migrate(MigrateFleetRequest request, FleetState carried) {
         if (carried != null) {
             state = carried;
+            state.unpack();
         } else {
             refuseMalformed(request);
             state = new FleetState();
@@ -116,7 +127,9 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
             log.info("the fleet was canceled: canceling {} running migration(s)", state.running.size());
             Workflow.newDetachedCancellationScope(() -> {
                 cancelRunning();
-                Workflow.await(() -> state.running.isEmpty());
+                while (!state.running.isEmpty()) {
+                    awaitChange();
+                }
             }).run();
             phase = "canceled";
             throw failure;
@@ -143,7 +156,9 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
         try {
             disks = lookups(selector.host).expand(selector);
         } catch (ActivityFailure e) {
-            throw refused("the selector could not be expanded: " + MigrateDiskWorkflowImpl.messageOf(e), e);
+            // The lookup refuses what no disk could get past (a targetDir outside the storage roots): say only that.
+            boolean refusedByLookup = e.getCause() instanceof ApplicationFailure app && "Refused".equals(app.getType());
+            throw refused((refusedByLookup ? "" : "the selector could not be expanded: ") + MigrateDiskWorkflowImpl.messageOf(e), e);
         }
         if (disks.isEmpty()) {
             throw refused("the selector matches no disk: no running domain named like '" + selector.domains + "' on "
@@ -199,12 +214,75 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
                 return end();
             }
             if (startsThisRun >= state.limits.childrenPerRun
-                    || (startsThisRun > 0 && Workflow.getInfo().isContinueAsNewSuggested())) {
+                    || ((startsThisRun > 0 || checksThisRun > 0) && Workflow.getInfo().isContinueAsNewSuggested())) {
                 continueAsNew();
             }
-            int seen = changes;
-            Workflow.await(() -> changes != seen);
+            awaitChange();
         }
+    }
+
+    /** Waits until something the loop waits for changes, checking on children of earlier runs meanwhile. */
+    private void awaitChange() {
+        int seen = changes;
+        checkOnEarlierChildrenSoon();
+        Workflow.await(() -> changes != seen);
+    }
+
+    /**
+     * Unless a check is already waiting: in {@code childCheckSeconds}, asks the server which
+     * children of earlier runs have closed and counts them. It runs beside the loop (a workflow
+     * thread of its own), so a slow answer holds nothing up; its end wakes the loop, which
+     * schedules the next while any such child runs.
+     */
+    private void checkOnEarlierChildrenSoon() {
+        if (checkScheduled || earlierChildren().isEmpty()) {
+            return;
+        }
+        if (checksVersion == null) {
+            checksVersion = Workflow.getVersion(CHECKS_EARLIER_CHILDREN, Workflow.DEFAULT_VERSION, 1);
+        }
+        if (checksVersion == Workflow.DEFAULT_VERSION) {
+            return;
+        }
+        checkScheduled = true;
+        Async.procedure(() -> {
+            try {
+                Workflow.sleep(Duration.ofSeconds(state.limits.childCheckSeconds));
+                List<ChildExecution> children = earlierChildren();
+                if (!children.isEmpty()) {
+                    checksThisRun++;
+                    lookups(null).closedChildren(children).forEach(this::finishedUnreported);
+                }
+            } catch (TemporalFailure e) {
+                // On a cancel of the fleet the cancel path schedules checks of its own.
+                if (!CancellationScope.current().isCancelRequested()) {
+                    log.warn("could not check on the migrations earlier runs started (trying again in {} s): {}",
+                            state.limits.childCheckSeconds, MigrateDiskWorkflowImpl.messageOf(e));
+                }
+            } finally {
+                checkScheduled = false;
+                changes++;
+            }
+        });
+    }
+
+    /** The running children an earlier run started: this run learns of their end by signal or by a check. */
+    private List<ChildExecution> earlierChildren() {
+        List<ChildExecution> earlier = new ArrayList<>();
+        for (FleetDisk disk : state.running.values()) {
+            if (!startedThisRun.containsKey(disk.workflowId())) {
+                earlier.add(new ChildExecution(disk.workflowId(), disk.runId()));
+            }
+        }
+        return earlier;
+    }
+
+    private void finishedUnreported(DiskOutcome outcome) {
+        if (state.running.containsKey(outcome.workflowId())) {
+            log.warn("counted {} as {}: {}", outcome.workflowId(), outcome.outcome(),
+                    outcome.message() == null ? "it closed without reporting to the fleet" : outcome.message());
+        }
+        finished(outcome);
     }
 
     /** Resolves the next few disks, on their host, until the lookahead is full. */
@@ -362,10 +440,16 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
             Workflow.await(started::isCompleted);
         }
         Workflow.await(Workflow::isEveryHandlerFinished);
+        // The next run checks on these very executions, not on a later one with the same workflow ID.
+        state.running.replaceAll((id, disk) -> {
+            Promise<WorkflowExecution> started = startedThisRun.get(id);
+            return started == null || started.getFailure() != null ? disk : disk.withRunId(started.get().getRunId());
+        });
         state.skip = state.skip.stream().filter(i -> i >= state.nextIndex).toList();
         state.run++;
         log.info("run {}: {} started, {} done, {} failed, {} running; continuing as new", state.run - 1, startsThisRun,
                 state.done, state.failed, state.running.size());
+        state.pack();
         Workflow.newContinueAsNewStub(MigrateFleetWorkflow.class).migrate(null, state);
     }
 
@@ -508,7 +592,7 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
         String host = request.host == null || request.host.isBlank() ? NO_HOST : request.host;
         Path parent = Path.of(request.target).normalize().getParent();
         return new FleetDisk(index, request, childWorkflowId(host, r.domainUuid(), r.diskTarget()),
-                host + "/" + r.domainUuid(), host, parent == null ? "/" : parent.toString(), r.sourceSize());
+                host + "/" + r.domainUuid(), host, parent == null ? "/" : parent.toString(), r.sourceSize(), null);
     }
 
     /** The workflow ID of the migration of one disk: the same disk always gets the same ID. */

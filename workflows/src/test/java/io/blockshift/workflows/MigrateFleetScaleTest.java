@@ -23,13 +23,16 @@ class MigrateFleetScaleTest extends MigrateFleetTestBase {
     static final int MAX_EVENTS_PER_RUN = 20_000;
     /** The first run holds the first pass over every disk (about 0.4 KB per disk): the bound is set for 10,000. */
     static final long MAX_BYTES_PER_RUN = 8L << 20;
+    /** A real Temporal server refuses any payload over 2 MB (its blob size limit) and warns from 512 KB. */
+    static final long PAYLOAD_LIMIT = 2L << 20;
+    static final long PAYLOAD_WARNING = 512L << 10;
 
     @Test
     void tenThousandDisksContinueAsNewWithEveryRunsHistoryBounded() {
         childTime = Duration.ZERO;
         List<MigrateDiskRequest> disks = new ArrayList<>();
         for (int i = 0; i < DISKS; i++) {
-            disks.add(disk("vm" + i, "vda", "/new" + (i % 50) + "/vm" + i + "-vda.img", "host" + (i % 20)));
+            disks.add(realisticDisk(i));
         }
         MigrateFleetRequest request = fleet(disks, 32, 8, 4, "continue");
 
@@ -58,20 +61,34 @@ class MigrateFleetScaleTest extends MigrateFleetTestBase {
         assertEquals(DISKS, childRequests.size());
     }
 
-    /** Prints each run's history size and asserts it stays bounded. */
+    /** Disk {@code i} of a fleet with names as long as a real one's, on 20 hosts and 50 target directories. */
+    static MigrateDiskRequest realisticDisk(int i) {
+        String domain = String.format("web-prod-eu-west-%04d", i);
+        return disk(domain, "vda", String.format("/srv/new-storage/pool-%02d/%s-vda.qcow2", i % 50, domain), "host" + (i % 20));
+    }
+
+    /** Prints each run's history size and largest payload, and asserts they stay bounded. */
     private void report(WorkflowExecution first) {
         String runId = first.getRunId();
         int run = 1;
         long totalEvents = 0;
+        long largestPayload = 0;
         while (runId != null) {
             WorkflowExecutionHistory history = client.fetchHistory(FLEET_ID, runId);
             History proto = history.getHistory();
             int events = proto.getEventsCount();
             long bytes = proto.getSerializedSize();
             totalEvents += events;
-            System.out.printf("MigrateFleet 10k: run %d: %d events, %d bytes%n", run, events, bytes);
+            Payloads.Largest largest = Payloads.largest(proto);
+            largestPayload = Math.max(largestPayload, largest.bytes());
+            System.out.printf("MigrateFleet 10k: run %d: %d events, %d bytes, largest payload %d bytes (%s)%n", run, events,
+                    bytes, largest.bytes(), largest.where());
             assertTrue(events < MAX_EVENTS_PER_RUN, "run " + run + " has " + events + " events");
             assertTrue(bytes < MAX_BYTES_PER_RUN, "run " + run + " has " + bytes + " bytes");
+            assertTrue(largest.bytes() < PAYLOAD_LIMIT, "run " + run + ": " + largest + " is over a real server's 2 MB limit");
+            // Only the operator's own list (the first run's input) may pass the server's warning; what the fleet carries does not.
+            Payloads.Largest carried = Payloads.largest(proto, run == 1 ? 2 : 1);
+            assertTrue(carried.bytes() < PAYLOAD_WARNING, "run " + run + ": " + carried + " is over a real server's 512 KB warning");
             if (Boolean.getBoolean("blockshift.histogram")) {
                 java.util.Map<EventType, Long> byType = new java.util.TreeMap<>();
                 proto.getEventsList().forEach(e -> byType.merge(e.getEventType(), 1L, Long::sum));
@@ -83,6 +100,7 @@ class MigrateFleetScaleTest extends MigrateFleetTestBase {
                     : null;
             run++;
         }
-        System.out.printf("MigrateFleet 10k: %d runs, %d events in all%n", run - 1, totalEvents);
+        System.out.printf("MigrateFleet 10k: %d runs, %d events in all, largest payload %d bytes%n", run - 1, totalEvents,
+                largestPayload);
     }
 }

@@ -12,8 +12,10 @@ import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
+import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
+import io.temporal.testing.WorkflowReplayer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -242,6 +244,78 @@ class MigrateFleetTest extends MigrateFleetTestBase {
         assertEquals(1, concurrency.maxOf("domain:"), "two disks of one domain, one at a time");
         assertEquals(2, concurrency.max("all"));
         assertTrue(childRequests.contains("migrate-disk/kvm1/" + uuidOf("web-2") + "/vdb"), childRequests::toString);
+    }
+
+    @Test
+    void aSelectorWhoseTargetDirTheLookupRefusesRefusesTheWholeFleetBeforeAnyDiskMoves() {
+        WorkflowStub stub = client.newUntypedWorkflowStub(MigrateFleetWorkflow.TYPE, WorkflowOptions.newBuilder()
+                .setWorkflowId(FLEET_ID).setTaskQueue(MigrateDiskWorkflow.TASK_QUEUE).build());
+        stub.start(Map.of("select", Map.of("domains", "web-*", "sourceUnder", "/old", "targetDir", OUTSIDE_ROOTS + "/new")));
+
+        WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> stub.getResult(FleetResult.class));
+
+        ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+        assertEquals("Refused", failure.getType());
+        assertEquals("refused: 'select.targetDir' /outside/new is outside this worker's storage roots (/new); choose a "
+                + "targetDir inside them. Nothing was changed.", failure.getOriginalMessage());
+        assertTrue(childRequests.isEmpty());
+        assertEquals("refused", client.newWorkflowStub(MigrateFleetWorkflow.class, FLEET_ID).progress().state());
+    }
+
+    @Test
+    void aChildOfAnEarlierRunTerminatedFromOutsideIsCountedFailedOnceAndTheFleetGoesOn() throws Exception {
+        childTime = Duration.ofMinutes(4);
+        MigrateFleetRequest request = fleet(List.of(
+                disk("vm1", "vda", "/new/vm1-vda.img", null),
+                disk("vm2", "vda", "/new/vm2-vda.img", null)), 1, 1, 1, "continue");
+        request.childrenPerRun = 1;
+        request.childCheckSeconds = 1;
+        MigrateFleetWorkflow fleet = startFleet(request);
+        awaitChildren(1);
+        // vm1's child was started by run 1, which then continued as new: only a signal tells run 2 of its end.
+        while (fleet.progress().run() < 2) {
+            Thread.sleep(20);
+        }
+        fleet.pause();
+        String vm1 = MigrateFleetWorkflowImpl.childWorkflowId(null, uuidOf("vm1"), "vda");
+        client.newUntypedWorkflowStub(vm1).terminate("an operator ended it by hand");
+        childTime = Duration.ofMillis(300);
+
+        // Real time: the test service skips no time once a fleet has continued as new (sdk-java#2392).
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (fleet.progress().failed() == 0) {
+            assertTrue(System.currentTimeMillis() < deadline, "not counted: " + fleet.progress());
+            Thread.sleep(50);
+        }
+        FleetProgress afterCheck = fleet.progress();
+        assertEquals(0, afterCheck.running(), afterCheck::toString);
+        // A late report of the same child changes nothing (the result counts it once).
+        client.newUntypedWorkflowStub(FLEET_ID).signal(MigrateFleetWorkflow.DISK_FINISHED,
+                new DiskOutcome(vm1, DiskOutcome.DONE, null));
+        fleet.resume();
+        FleetResult result = result(fleet);
+
+        assertEquals(2, result.total());
+        assertEquals(1, result.done(), result::toString);
+        assertEquals(1, result.failed(), result::toString);
+        assertEquals(1, result.failures().size(), result::toString);
+        assertTrue(result.failures().get(0).startsWith("#0 vm1/vda: failed: terminated without reporting to the fleet: "
+                + "its steps stopped wherever they were."), result.failures()::toString);
+        assertEquals(List.of(vm1, MigrateFleetWorkflowImpl.childWorkflowId(null, uuidOf("vm2"), "vda")), childRequests);
+        // Every run, the one that checked among them, replays with today's code (walked from the last:
+        // the test service may end a continued run's history before its last event).
+        WorkflowExecutionHistory history = client.fetchHistory(FLEET_ID);
+        boolean checked = false;
+        while (true) {
+            WorkflowReplayer.replayWorkflowExecution(history, MigrateFleetWorkflowImpl.class);
+            checked |= history.toJson(false).contains("\"ClosedChildren\"");
+            String previous = history.getEvents().get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
+            if (previous.isEmpty()) {
+                break;
+            }
+            history = client.fetchHistory(FLEET_ID, previous);
+        }
+        assertTrue(checked, "a run asked the server about its earlier children");
     }
 
     @Test

@@ -53,6 +53,8 @@ abstract class MigrateFleetTestBase {
     static final String BAD = "bad-";
     /** Lookups refuse domains with this prefix. */
     static final String MISSING = "missing-";
+    /** Lookups refuse selectors whose targetDir is under this, as outside the storage roots. */
+    static final String OUTSIDE_ROOTS = "/outside";
     static final Concurrency concurrency = new Concurrency();
     static final List<String> childRequests = Collections.synchronizedList(new ArrayList<>());
 
@@ -122,10 +124,18 @@ abstract class MigrateFleetTestBase {
         return UUID.nameUUIDFromBytes(domain.getBytes(StandardCharsets.UTF_8)).toString();
     }
 
-    /** The lookups, without libvirt: every domain exists but those named missing-*. */
+    /**
+     * The lookups, without libvirt: every domain exists but those named missing-*; a selector's
+     * targetDir under {@link #OUTSIDE_ROOTS} is refused as the real lookup refuses one outside the
+     * storage roots. Children are looked up on the test service, as the real lookup does.
+     */
     static final class FakeLookups implements FleetActivities {
         @Override
         public List<MigrateDiskRequest> expand(FleetSelector selector) {
+            if (selector.targetDir.startsWith(OUTSIDE_ROOTS)) {
+                throw ApplicationFailure.newNonRetryableFailure("'select.targetDir' " + selector.targetDir
+                        + " is outside this worker's storage roots (/new); choose a targetDir inside them", "Refused");
+            }
             List<MigrateDiskRequest> disks = new ArrayList<>();
             for (String domain : List.of("web-1", "web-2")) {
                 for (String dev : List.of("vda", "vdb")) {
@@ -147,6 +157,11 @@ abstract class MigrateFleetTestBase {
                                 DISK_SIZE, null));
             }
             return resolved;
+        }
+
+        @Override
+        public List<DiskOutcome> closedChildren(List<ChildExecution> children) {
+            return ClosedChildren.find(Activity.getExecutionContext().getWorkflowClient(), children);
         }
     }
 

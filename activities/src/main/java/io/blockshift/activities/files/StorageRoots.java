@@ -43,6 +43,20 @@ public final class StorageRoots {
         return false;
     }
 
+    /**
+     * Whether files created in {@code directory} (which must exist) would lie inside a root, judged
+     * on its real path.
+     */
+    public boolean containsDirectory(Path directory) throws IOException {
+        Path resolved = directory.toRealPath();
+        for (Path root : roots) {
+            if (Files.isDirectory(root) && resolved.startsWith(root.toRealPath())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public String toString() {
         List<String> names = new ArrayList<>();
