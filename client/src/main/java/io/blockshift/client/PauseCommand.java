@@ -84,9 +84,6 @@ final class PauseCommand implements Callable<Integer> {
                 }
                 throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
             }
-            // The update answers before the fleet's main loop has seen it (its state still says running after a
-            // pause): the query, asked after that workflow task, tells the state it is in now.
-            progress = FleetSession.progress(client.client(), workflowId).orElse(progress);
             if (json) {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("workflowId", workflowId);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.blockshift.activities.LibvirtFleetActivities;
 import io.blockshift.activities.files.Command;
+import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.FleetResult;
 import io.blockshift.workflows.MigrateDiskResult;
@@ -91,7 +92,7 @@ class TemporalCliTest extends LibvirtTemporalTest {
                      "maxConcurrent": 2, "onFailure": "continue"}
                     """.formatted(vm.name, vdaTarget, vm.name, vdbTarget);
             try (BlockshiftWorker worker = BlockshiftWorker.start(client, queue, null, activities(vm.dst),
-                    new LibvirtFleetActivities(libvirt), null, "test worker")) {
+                    new LibvirtFleetActivities(libvirt, new StorageRoots(List.of(vm.dst))), null, "test worker")) {
                 temporalCli("workflow", "start", "--type", "MigrateFleet", "--task-queue", queue, "--workflow-id", id,
                         "--input", input);
                 awaitProgress(id, p -> p.running() == 1);
@@ -99,7 +100,8 @@ class TemporalCliTest extends LibvirtTemporalTest {
                 String progress = temporalCli("workflow", "query", "--workflow-id", id, "--name", "progress");
                 assertTrue(progress.contains("\"total\":2") && progress.contains("\"running\":1"), progress);
 
-                temporalCli("workflow", "update", "execute", "--workflow-id", id, "--name", "pause");
+                String paused = temporalCli("workflow", "update", "execute", "--workflow-id", id, "--name", "pause");
+                assertTrue(paused.contains("\"state\":\"paused\""), "the update's answer says paused: " + paused);
                 IOException again = assertThrows(IOException.class, () -> temporalCli("workflow", "update", "execute",
                         "--workflow-id", id, "--name", "pause"));
                 assertTrue(again.getMessage().contains("the fleet is already paused"), again.getMessage());

@@ -500,6 +500,10 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
         } else {
             state.paused = true;
         }
+        // The main loop sets the phase when it next wakes; the update's answer must say it already.
+        if ("running".equals(phase)) {
+            phase = "paused";
+        }
         changes++;
         log.info("paused: no more disks start until resume");
         return progress();
@@ -518,6 +522,9 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
         pausedEarly = false;
         if (state != null) {
             state.paused = false;
+        }
+        if ("paused".equals(phase)) {
+            phase = "running";
         }
         changes++;
         log.info("resumed");
