@@ -44,12 +44,14 @@ public final class SearchAttributeRegistration {
         OperatorServiceStubs operator = OperatorServiceStubs.newServiceStubs(
                 OperatorServiceStubsOptions.newBuilder(client.getWorkflowServiceStubs().getOptions()).build());
         try {
-            List<SearchAttributeKey<String>> missing = missing(operator, namespace);
-            for (SearchAttributeKey<String> key : missing) {
-                add(operator, namespace, key);
+            List<SearchAttributeKey<String>> added = new ArrayList<>();
+            for (SearchAttributeKey<String> key : missing(operator, namespace)) {
+                if (add(operator, namespace, key)) {
+                    added.add(key);
+                }
             }
-            if (!missing.isEmpty()) {
-                log.info("added search attributes {} to namespace '{}'", names(missing), namespace);
+            if (!added.isEmpty()) {
+                log.info("added search attributes {} to namespace '{}'", names(added), namespace);
             }
         } catch (StatusRuntimeException refused) {
             log.warn("could not add search attributes {} (Keyword) to namespace '{}' ({}: {}); until they exist, migrations"
@@ -92,17 +94,19 @@ public final class SearchAttributeRegistration {
         return missing;
     }
 
-    /** Adds one attribute; another worker adding it first is as good. */
-    private static void add(OperatorServiceStubs operator, String namespace, SearchAttributeKey<String> key) {
+    /** Adds one attribute; false when it was there already (another worker added it first). */
+    private static boolean add(OperatorServiceStubs operator, String namespace, SearchAttributeKey<String> key) {
         try {
             stub(operator).addSearchAttributes(AddSearchAttributesRequest.newBuilder()
                     .setNamespace(namespace)
                     .putSearchAttributes(key.getName(), key.getValueType())
                     .build());
+            return true;
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() != Status.Code.ALREADY_EXISTS) {
                 throw e;
             }
+            return false;
         }
     }
 

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.blockshift.activities.files.Command;
@@ -13,6 +17,7 @@ import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.enums.v1.WorkflowTaskFailedCause;
 import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
 import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;
 import io.temporal.api.operatorservice.v1.RemoveSearchAttributesRequest;
 import io.temporal.client.WorkflowClient;
@@ -35,6 +40,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.io.file.PathUtils;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * blockshift's search attributes on a stock {@code temporal server start-dev} (no
@@ -49,16 +55,13 @@ class SearchAttributesOnLibvirtTest extends LibvirtTemporalTest {
 
     @Test
     void workersStartingTogetherOnAStockDevServerAddEverySearchAttributeAndALaterWorkerStartsToo() throws Exception {
-        Path dir = Files.createTempDirectory(TestVm.PREFIX + "temporal-");
-        try (DevServer server = DevServer.start(DevServer.findBinary().orElseThrow(), 0, dir.resolve("temporal.db"), false)) {
-            WorkflowClient fresh = TemporalConnection.connect(server.target(), TemporalConnection.DEFAULT_NAMESPACE);
+        withStockDevServer((fresh, scratch) -> {
+            assertEquals(Map.of(), blockshiftAttributes(fresh), "a stock dev server has none of them");
             List<BlockshiftWorker> workers = new ArrayList<>();
             ExecutorService starters = Executors.newFixedThreadPool(2);
             try {
-                assertEquals(Map.of(), blockshiftAttributes(fresh), "a stock dev server has none of them");
-
                 Callable<BlockshiftWorker> startWorker = () -> BlockshiftWorker.start(fresh, TestVm.PREFIX + "racing",
-                        activities(dir), null, "test worker");
+                        activities(scratch), null, "test worker");
                 for (Future<BlockshiftWorker> started : starters.invokeAll(List.of(startWorker, startWorker))) {
                     workers.add(started.get());
                 }
@@ -66,16 +69,51 @@ class SearchAttributesOnLibvirtTest extends LibvirtTemporalTest {
                 SearchAttributes.registerWith(expected::put);
                 assertEquals(expected, blockshiftAttributes(fresh), "all eight, as Keyword");
 
-                workers.add(BlockshiftWorker.start(fresh, TestVm.PREFIX + "later", activities(dir), null, "test worker"));
+                workers.add(BlockshiftWorker.start(fresh, TestVm.PREFIX + "later", activities(scratch), null, "test worker"));
                 assertEquals(expected, blockshiftAttributes(fresh));
             } finally {
                 starters.shutdownNow();
                 workers.forEach(BlockshiftWorker::close);
-                fresh.getWorkflowServiceStubs().shutdownNow();
             }
-        } finally {
-            PathUtils.deleteDirectory(dir);
-        }
+        });
+    }
+
+    @Test
+    void whenTheServerRefusesAnAttributeTheWorkerLogsOneLineSayingHowToAddThemAndRunsOn() throws Exception {
+        withStockDevServer((fresh, scratch) -> {
+            // The dev server's SQLite visibility has ten Keyword slots: take three, and the eighth of ours is refused.
+            OperatorServiceStubs operator = operator(fresh);
+            try {
+                operator.blockingStub().addSearchAttributes(AddSearchAttributesRequest.newBuilder()
+                        .setNamespace(TemporalConnection.DEFAULT_NAMESPACE)
+                        .putSearchAttributes("BsTestOther1", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
+                        .putSearchAttributes("BsTestOther2", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
+                        .putSearchAttributes("BsTestOther3", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD)
+                        .build());
+            } finally {
+                operator.shutdownNow();
+            }
+            ListAppender<ILoggingEvent> logged = new ListAppender<>();
+            Logger registration = (Logger) LoggerFactory.getLogger(SearchAttributeRegistration.class);
+            registration.addAppender(logged);
+            logged.start();
+            try (BlockshiftWorker worker = BlockshiftWorker.start(fresh, TestVm.PREFIX + "refused", activities(scratch), null,
+                    "test worker")) {
+                List<String> warnings = logged.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                        .map(ILoggingEvent::getFormattedMessage).toList();
+                assertEquals(1, warnings.size(), warnings::toString);
+                System.out.println(warnings.get(0));
+                for (String part : List.of("could not add search attributes BlockshiftDomain, BlockshiftDisk",
+                        "BlockshiftOutcome (Keyword) to namespace 'default'", "INVALID_ARGUMENT", "wait at their start",
+                        "tcld namespace search-attributes add --namespace default --search-attribute BlockshiftDomain=Keyword",
+                        "temporal operator search-attribute create --namespace default --name BlockshiftDomain --type Keyword"
+                                + " --name BlockshiftDisk --type Keyword")) {
+                    assertTrue(warnings.get(0).contains(part), () -> "'" + part + "' in " + warnings.get(0));
+                }
+            } finally {
+                registration.detachAppender(logged);
+            }
+        });
     }
 
     @Test
@@ -136,6 +174,25 @@ class SearchAttributesOnLibvirtTest extends LibvirtTemporalTest {
         }
     }
 
+    /** Runs {@code test} against a dev server of its own, started without {@code --search-attribute} flags. */
+    private static void withStockDevServer(StockDevServerTest test) throws Exception {
+        Path scratch = Files.createTempDirectory(TestVm.PREFIX + "temporal-");
+        try (DevServer server = DevServer.start(DevServer.findBinary().orElseThrow(), 0, scratch.resolve("temporal.db"), false)) {
+            WorkflowClient fresh = TemporalConnection.connect(server.target(), TemporalConnection.DEFAULT_NAMESPACE);
+            try {
+                test.run(fresh, scratch);
+            } finally {
+                fresh.getWorkflowServiceStubs().shutdownNow();
+            }
+        } finally {
+            PathUtils.deleteDirectory(scratch);
+        }
+    }
+
+    interface StockDevServerTest {
+        void run(WorkflowClient client, Path scratch) throws Exception;
+    }
+
     /** blockshift's attributes among the namespace's custom search attributes, with their types. */
     private static Map<String, IndexedValueType> blockshiftAttributes(WorkflowClient on) {
         OperatorServiceStubs operator = operator(on);
@@ -185,11 +242,14 @@ class SearchAttributesOnLibvirtTest extends LibvirtTemporalTest {
         return Command.run(command, Duration.ofSeconds(30));
     }
 
-    /** The CLI's JSON search attributes (base64 JSON payloads), decoded to their string values. */
+    /** blockshift's attributes among the CLI's JSON search attributes (base64 JSON payloads), decoded. */
     private static Map<String, String> keywords(JsonNode indexedFields) throws Exception {
         Map<String, String> values = new HashMap<>();
         for (var fields = indexedFields.fields(); fields.hasNext(); ) {
             Map.Entry<String, JsonNode> field = fields.next();
+            if (!field.getKey().startsWith("Blockshift")) {
+                continue; // the server's own, such as BuildIds
+            }
             byte[] json = Base64.getDecoder().decode(field.getValue().path("data").asText());
             values.put(field.getKey(), JSON.readTree(new String(json, StandardCharsets.UTF_8)).asText());
         }
