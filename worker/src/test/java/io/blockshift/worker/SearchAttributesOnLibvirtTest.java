@@ -2,6 +2,7 @@ package io.blockshift.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -11,6 +12,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.blockshift.activities.files.Command;
+import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.SearchAttributes;
 import io.temporal.api.enums.v1.EventType;
@@ -21,7 +23,9 @@ import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
 import io.temporal.api.operatorservice.v1.ListSearchAttributesRequest;
 import io.temporal.api.operatorservice.v1.RemoveSearchAttributesRequest;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.serviceclient.OperatorServiceStubs;
 import io.temporal.serviceclient.OperatorServiceStubsOptions;
 import java.nio.charset.StandardCharsets;
@@ -171,6 +175,22 @@ class SearchAttributesOnLibvirtTest extends LibvirtTemporalTest {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             assertEquals(vm.target().toString(), result.target());
             assertEquals(vm.target().toString(), vm.liveDisk("vda").source());
+        }
+    }
+
+    @Test
+    void aRequestWithATargetTooLongForASearchAttributeIsRefusedNotTerminatedByTheServer() throws Exception {
+        MigrateDiskRequest request = new MigrateDiskRequest(TestVm.PREFIX + "no-such-domain", "vda",
+                "/var/tmp/" + "a".repeat(3000) + ".img"); // the server terminates a workflow that upserts a search attribute over 2048 bytes
+        try (Run run = start(activities(Path.of("/var/tmp")), request)) {
+            WorkflowClient.start(run.workflow()::migrate, request);
+            WorkflowFailedException failed = assertThrows(WorkflowFailedException.class,
+                    () -> WorkflowStub.fromTyped(run.workflow()).getResult(60, TimeUnit.SECONDS, MigrateDiskResult.class));
+
+            assertEquals("Refused", ((ApplicationFailure) failed.getCause()).getType());
+            String target = client.newUntypedWorkflowStub(run.workflowId()).describe().getTypedSearchAttributes()
+                    .get(SearchAttributes.TARGET);
+            assertTrue(target.startsWith("/var/tmp/aaa") && target.endsWith("..."), target);
         }
     }
 

@@ -116,7 +116,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
      */
     private void upsertRequested(MigrateDiskRequest request, String host) {
         upsertSearchAttributes(keyword(SearchAttributes.DOMAIN, request.domain), keyword(SearchAttributes.DISK, request.disk),
-                SearchAttributes.HOST.valueSet(host != null ? host : SearchAttributes.LOCAL_HOST),
+                keyword(SearchAttributes.HOST, host != null ? host : SearchAttributes.LOCAL_HOST),
                 SearchAttributes.SOURCE.valueUnset(), keyword(SearchAttributes.TARGET, request.target),
                 keyword(SearchAttributes.CLONER, request.cloner), SearchAttributes.PHASE.valueSet(phase),
                 SearchAttributes.OUTCOME.valueUnset());
@@ -148,9 +148,9 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
         plan = preflight(request);
         // What preflight resolved: the domain's name even when asked by UUID, the disk's target dev
         // even when asked by path.
-        upsertSearchAttributes(SearchAttributes.DOMAIN.valueSet(plan.domainName()),
-                SearchAttributes.DISK.valueSet(plan.diskTarget()), SearchAttributes.SOURCE.valueSet(plan.source()),
-                SearchAttributes.TARGET.valueSet(plan.target()));
+        upsertSearchAttributes(keyword(SearchAttributes.DOMAIN, plan.domainName()),
+                keyword(SearchAttributes.DISK, plan.diskTarget()), keyword(SearchAttributes.SOURCE, plan.source()),
+                keyword(SearchAttributes.TARGET, plan.target()));
 
         Compensations undo = new Compensations();
         try {
@@ -219,7 +219,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
     private void cloneBase(Compensations undo) {
         undo.add(persistent::deleteBase, plan);
         clone = step("clone", () -> copying.cloneBase(plan));
-        upsertSearchAttributes(SearchAttributes.CLONER.valueSet(clone.cloner()));
+        upsertSearchAttributes(keyword(SearchAttributes.CLONER, clone.cloner()));
     }
 
     /** Step 3: an empty B' over B. */
@@ -316,8 +316,9 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
         }
     }
 
+    /** Sets {@code key} to {@code value} as the server takes it, or unsets it when there is none. */
     private static SearchAttributeUpdate<String> keyword(SearchAttributeKey<String> key, String value) {
-        return value == null ? key.valueUnset() : key.valueSet(value);
+        return value == null ? key.valueUnset() : key.valueSet(SearchAttributes.keywordValue(value));
     }
 
     private static String sentence(String message) {

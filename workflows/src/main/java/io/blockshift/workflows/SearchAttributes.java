@@ -37,7 +37,45 @@ public final class SearchAttributes {
     /** {@link #HOST}'s value for a migration on the workflow's own task queue. */
     public static final String LOCAL_HOST = "local";
 
+    /** The server refuses a value over 2048 bytes (as JSON): it terminates a workflow that upserts one. */
+    private static final int MAX_JSON_BYTES = 2048;
+    private static final String CUT = "...";
+
     private SearchAttributes() {
+    }
+
+    /**
+     * {@code value} as the server takes it: unchanged unless it is over the server's limit (no real
+     * name or path is), then as much of its start as fits and "...", so a request with an absurd
+     * field is refused as usual, not terminated by the server.
+     */
+    public static String keywordValue(String value) {
+        if (jsonBytes(value) <= MAX_JSON_BYTES) {
+            return value;
+        }
+        StringBuilder kept = new StringBuilder();
+        int bytes = jsonBytes(CUT);
+        for (int c : value.codePoints().toArray()) {
+            bytes += jsonBytes(c);
+            if (bytes > MAX_JSON_BYTES) {
+                break;
+            }
+            kept.appendCodePoint(c);
+        }
+        return kept.append(CUT).toString();
+    }
+
+    /** At least the size of {@code value} as a JSON string (the SDK's Jackson). */
+    private static int jsonBytes(String value) {
+        return 2 + value.codePoints().map(SearchAttributes::jsonBytes).sum();
+    }
+
+    /**
+     * At least the size of one character in a JSON string: 6 for any control character, though
+     * some take 2; 12 for one beyond the BMP, which Jackson writes as two escaped surrogates.
+     */
+    private static int jsonBytes(int c) {
+        return c == '"' || c == '\\' ? 2 : c < 0x20 ? 6 : c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 12;
     }
 
     /**
