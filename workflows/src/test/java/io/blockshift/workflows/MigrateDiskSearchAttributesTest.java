@@ -108,6 +108,18 @@ class MigrateDiskSearchAttributesTest extends MigrateDiskTestBase {
     }
 
     @Test
+    void aMigrationCanceledDuringPreflightEndsCanceledNotRefused() throws Exception {
+        Blocker preflight = blockOn(Call.PREFLIGHT);
+        WorkflowStub workflow = startMigration();
+        preflight.awaitStarted();
+        workflow.cancel();
+        preflight.awaitCanceled();
+        assertThrows(WorkflowFailedException.class, () -> workflow.getResult(MigrateDiskResult.class));
+
+        assertEquals("canceled", searchAttributes().get("BlockshiftOutcome"));
+    }
+
+    @Test
     void aMigrationCanceledAfterThePivotRollsForwardAndEndsDone() throws Exception {
         Blocker commit = blockOn(Call.COMMIT);
         WorkflowStub workflow = startMigration();
