@@ -13,6 +13,7 @@ import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrateDiskWorkflowImpl;
 import io.blockshift.workflows.MigrationActivities;
 import io.blockshift.workflows.MigrationPlan;
+import io.blockshift.workflows.SearchAttributes;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.failure.ApplicationFailure;
@@ -37,6 +38,7 @@ class AuditReportTest {
     @BeforeEach
     void start() {
         env = TestWorkflowEnvironment.newInstance();
+        SearchAttributes.registerWith(env::registerSearchAttribute);
         Worker worker = env.newWorker(QUEUE);
         worker.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class);
         activities = new StandInActivities();

@@ -73,6 +73,7 @@ public final class BlockshiftWorker implements AutoCloseable {
         if (host != null && !MigrateDiskRequest.validHost(host)) {
             throw new IllegalArgumentException("host '" + host + "' is not a host name: letters, digits, '.', '-' and '_' only");
         }
+        SearchAttributeRegistration.ensureRegistered(client);
         WorkerFactory factory = WorkerFactory.newInstance(client);
         WorkerOptions options = WorkerOptions.newBuilder()
                 .setMaxHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)

@@ -3,6 +3,8 @@ package io.blockshift.workflows;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
+import io.temporal.common.SearchAttributeKey;
+import io.temporal.common.SearchAttributeUpdate;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
@@ -58,6 +60,12 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
      */
     static final String HOSTS_AND_FLEETS = "hosts-and-fleets";
 
+    /**
+     * Change ID of the version that keeps {@link SearchAttributes} up to date: histories recorded
+     * before it replay on {@link Workflow#DEFAULT_VERSION} and upsert nothing.
+     */
+    static final String SEARCH_ATTRIBUTES = "search-attributes";
+
     private MigrationActivities quick;
     private MigrationActivities copying;
     private MigrationActivities persistent;
@@ -69,10 +77,12 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
     private CloneReport clone;
     private MigrateDiskResult result;
     private ApplicationFailure failure;
+    private int searchAttributesVersion;
 
     @Override
     public MigrateDiskResult migrate(MigrateDiskRequest request) {
         int version = Workflow.getVersion(HOSTS_AND_FLEETS, Workflow.DEFAULT_VERSION, 1);
+        searchAttributesVersion = Workflow.getVersion(SEARCH_ATTRIBUTES, Workflow.DEFAULT_VERSION, 1);
         String host = version >= 1 && request != null && request.host != null && !request.host.isBlank()
                 ? request.host : null;
         quick = activities(QUICK, host);
@@ -81,18 +91,50 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
         if (version < 1) {
             return migrateOnce(request);
         }
+        upsertRequested(request != null ? request : new MigrateDiskRequest(), host);
         MigrateDiskResult done;
         try {
             done = migrateOnce(request);
         } catch (TemporalFailure ended) {
             // Not a finally: that would also run when the SDK destroys this workflow's thread.
+            upsertSearchAttributes(SearchAttributes.OUTCOME.valueSet(outcome(ended)));
             FleetReports.reportToParent(
                     "canceled".equals(phase) ? DiskOutcome.CANCELED : "refused".equals(phase) ? DiskOutcome.REFUSED : DiskOutcome.FAILED,
                     failure != null ? failure.getOriginalMessage() : messageOf(ended));
             throw ended;
         }
+        upsertSearchAttributes(SearchAttributes.OUTCOME.valueSet(outcome(null)));
         FleetReports.reportToParent(DiskOutcome.DONE, null);
         return done;
+    }
+
+    /**
+     * The search attributes in the request's own words, until preflight resolves them. It names
+     * every attribute, the unknown ones unset: where one is missing from the namespace, the server
+     * rejects this first workflow task, so the migration waits before it has changed anything,
+     * never halfway.
+     */
+    private void upsertRequested(MigrateDiskRequest request, String host) {
+        upsertSearchAttributes(keyword(SearchAttributes.DOMAIN, request.domain), keyword(SearchAttributes.DISK, request.disk),
+                keyword(SearchAttributes.HOST, host != null ? host : SearchAttributes.LOCAL_HOST),
+                SearchAttributes.SOURCE.valueUnset(), keyword(SearchAttributes.TARGET, request.target),
+                keyword(SearchAttributes.CLONER, request.cloner), SearchAttributes.PHASE.valueSet(phase),
+                SearchAttributes.OUTCOME.valueUnset());
+    }
+
+    /** How the migration ended, as {@link SearchAttributes#OUTCOME} says it; {@code ended} is null when done. */
+    private String outcome(TemporalFailure ended) {
+        if (ended == null) {
+            return DiskOutcome.DONE;
+        }
+        boolean canceled = ended instanceof CanceledFailure || CancellationScope.current().isCancelRequested();
+        return switch (failure == null ? "" : failure.getType()) {
+            case "RolledBack" -> "rolled-back";
+            case "Refused" -> canceled ? DiskOutcome.CANCELED : DiskOutcome.REFUSED;
+            case "" -> canceled ? DiskOutcome.CANCELED : DiskOutcome.FAILED;
+            // CommitIncomplete, RollbackIncomplete, Undecided: something needs a hand, cancel or not.
+            default -> DiskOutcome.FAILED;
+        };
     }
 
     /** Activities on {@code host}'s task queue, or on the workflow's own when there is no host. */
@@ -104,6 +146,11 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
     private MigrateDiskResult migrateOnce(MigrateDiskRequest request) {
         refuseMalformed(request);
         plan = preflight(request);
+        // What preflight resolved: the domain's name even when asked by UUID, the disk's target dev
+        // even when asked by path.
+        upsertSearchAttributes(keyword(SearchAttributes.DOMAIN, plan.domainName()),
+                keyword(SearchAttributes.DISK, plan.diskTarget()), keyword(SearchAttributes.SOURCE, plan.source()),
+                keyword(SearchAttributes.TARGET, plan.target()));
 
         Compensations undo = new Compensations();
         try {
@@ -124,7 +171,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
             cleanup();
         }).run();
         result = result();
-        phase = "done";
+        enterPhase("done");
         if (result.cancelIgnored()) {
             // The SDK closes a workflow that was asked to cancel as CANCELED whatever it returns:
             // the memo, the status query and the log are where the migration's outcome survives.
@@ -172,6 +219,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
     private void cloneBase(Compensations undo) {
         undo.add(persistent::deleteBase, plan);
         clone = step("clone", () -> copying.cloneBase(plan));
+        upsertSearchAttributes(keyword(SearchAttributes.CLONER, clone.cloner()));
     }
 
     /** Step 3: an empty B' over B. */
@@ -223,7 +271,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
     private TemporalFailure rollBack(Compensations undo, TemporalFailure failure) {
         String failedStep = phase;
-        phase = "rolling back";
+        enterPhase("rolling back");
         try {
             Workflow.newDetachedCancellationScope(undo::compensate).run();
         } catch (RuntimeException compensationFailure) {
@@ -235,7 +283,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
         }
         stepsDone.add("rollback");
         if (failure instanceof CanceledFailure || failure.getCause() instanceof CanceledFailure) {
-            phase = "canceled";
+            enterPhase("canceled");
             log.info("canceled during {}; rolled back: the guest runs on {} alone", failedStep, plan.source());
             return failure;
         }
@@ -250,9 +298,27 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
      * workflow as CANCELED whatever it throws, and this message would otherwise be lost.
      */
     private ApplicationFailure fail(String endPhase, ApplicationFailure failure) {
-        phase = endPhase;
+        enterPhase(endPhase);
         this.failure = failure;
         return failure;
+    }
+
+    /** Moves to {@code next}: what the status query and {@link SearchAttributes#PHASE} report. */
+    private void enterPhase(String next) {
+        phase = next;
+        upsertSearchAttributes(SearchAttributes.PHASE.valueSet(next));
+    }
+
+    /** Sets search attributes, unless this run began before blockshift kept them (its history has none). */
+    private void upsertSearchAttributes(SearchAttributeUpdate<?>... updates) {
+        if (searchAttributesVersion >= 1) {
+            Workflow.upsertTypedSearchAttributes(updates);
+        }
+    }
+
+    /** Sets {@code key} to {@code value} as the server takes it, or unsets it when there is none. */
+    private static SearchAttributeUpdate<String> keyword(SearchAttributeKey<String> key, String value) {
+        return value == null ? key.valueUnset() : key.valueSet(SearchAttributes.keywordValue(value));
     }
 
     private static String sentence(String message) {
@@ -274,7 +340,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
     /** Runs one step, recording its phase, duration and completion. */
     private <T> T step(String name, Functions.Func<T> body) {
-        phase = name;
+        enterPhase(name);
         long start = Workflow.currentTimeMillis();
         T result = body.apply();
         stepMillis.put(name, Workflow.currentTimeMillis() - start);

@@ -52,6 +52,7 @@ abstract class MigrateDiskTestBase {
     @BeforeEach
     void startEnvironment() {
         env = TestWorkflowEnvironment.newInstance();
+        SearchAttributes.registerWith(env::registerSearchAttribute);
         // Heartbeats reach the service at once, so a cancel reaches a blocked activity in milliseconds.
         Worker worker = env.newWorker(MigrateDiskWorkflow.TASK_QUEUE, WorkerOptions.newBuilder()
                 .setDefaultHeartbeatThrottleInterval(Duration.ofMillis(20))

@@ -64,6 +64,7 @@ abstract class MigrateFleetTestBase {
         concurrency.reset();
         childRequests.clear();
         env = TestWorkflowEnvironment.newInstance();
+        SearchAttributes.registerWith(env::registerSearchAttribute);
         worker = env.newWorker(MigrateDiskWorkflow.TASK_QUEUE);
         worker.registerWorkflowImplementationTypes(MigrateFleetWorkflowImpl.class);
         registerChildren();
