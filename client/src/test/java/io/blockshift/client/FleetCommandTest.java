@@ -136,6 +136,22 @@ class FleetCommandTest {
             CliRun fleets = cli("list", "--fleets", "--limit", "100");
             assertTrue(fleets.out().contains(id), fleets::toString);
             assertFalse(fleets.out().contains(childOfOne), "--fleets lists no single disks: " + fleets.out());
+
+            // The filters are queries on the search attributes the worker registered and MigrateDisk set;
+            // visibility catches up with the last upsert a moment after the workflow closes.
+            List<String> byDomain = List.of();
+            for (long deadline = System.currentTimeMillis() + 10_000; System.currentTimeMillis() < deadline; Thread.sleep(200)) {
+                CliRun filtered = cli("list", "--domain", one.name, "--outcome", "done", "--target", target(one).toString(),
+                        "--json");
+                assertEquals(ExitCodes.OK, filtered.exitCode(), filtered::toString);
+                List<String> ids = new ArrayList<>();
+                JSON.readTree(filtered.out()).forEach(row -> ids.add(row.get("workflowId").asText()));
+                byDomain = ids;
+                if (!ids.isEmpty()) {
+                    break;
+                }
+            }
+            assertEquals(List.of(childOfOne), byDomain, "list --domain --outcome --target finds one's disk alone");
         }
     }
 

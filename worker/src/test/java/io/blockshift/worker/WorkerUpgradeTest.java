@@ -89,6 +89,8 @@ class WorkerUpgradeTest extends LibvirtTemporalTest {
                 assertEquals(thisJvm(), identityPrefix(last(workflowTasksCompleted(history))),
                         "this build's worker finished it");
                 WorkflowReplayer.replayWorkflowExecution(history, MigrateDiskWorkflowImpl.class);
+                assertEquals(0, countEvents(history, EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES),
+                        "a migration the older build started keeps the older logic to its end (no search attributes)");
 
                 Path vdbTarget = vm.dst.resolve("vdb-moved.img");
                 MigrateDiskRequest second = new MigrateDiskRequest(vm.name, "vdb", vdbTarget.toString());
@@ -107,6 +109,8 @@ class WorkerUpgradeTest extends LibvirtTemporalTest {
                 assertEveryStepCompletedOnceWithoutAFailedWorkflowTask(secondId);
                 assertTrue(workflowTasksCompleted(client.fetchHistory(secondId)).stream()
                         .allMatch(task -> identityPrefix(task).equals(thisJvm())), "this build's worker ran it alone");
+                assertTrue(countEvents(client.fetchHistory(secondId), EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES) > 0,
+                        "a migration this build starts takes the newer logic (it sets the search attributes)");
             }
         }
     }
@@ -160,6 +164,10 @@ class WorkerUpgradeTest extends LibvirtTemporalTest {
                 "each step completed");
         assertEquals(0, history.count(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED), "failed workflow tasks");
         assertEquals(1, history.count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED));
+    }
+
+    private static long countEvents(WorkflowExecutionHistory history, EventType type) {
+        return history.getEvents().stream().filter(e -> e.getEventType() == type).count();
     }
 
     private static List<HistoryEvent> workflowTasksCompleted(WorkflowExecutionHistory history) {

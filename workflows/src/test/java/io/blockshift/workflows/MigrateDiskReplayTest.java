@@ -25,8 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>Each history was recorded by {@link #recordHistories()} of the build it names, from real
  * runs in the in-memory test service: {@code migrate-disk-*.json} before any version marker,
- * {@code *-hosts-and-fleets.json} with {@value MigrateDiskWorkflowImpl#HOSTS_AND_FLEETS} 1 and no
- * search attributes, {@code *-search-attributes.json} with
+ * {@code builds/b356c55/*.json} (recorded by that commit's build) with
+ * {@value MigrateDiskWorkflowImpl#HOSTS_AND_FLEETS} 1 and no search attributes, {@code *-search-attributes.json} with
  * {@value MigrateDiskWorkflowImpl#SEARCH_ATTRIBUTES} 1 too. To record today's (it never
  * overwrites a file):
  * <pre>
@@ -48,7 +48,7 @@ class MigrateDiskReplayTest extends MigrateDiskTestBase {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {
             "histories/migrate-disk-happy-path.json",
-            "histories/migrate-disk-happy-path-hosts-and-fleets.json",
+            "histories/builds/b356c55/migrate-disk-completed.json",
             HAPPY_PATH})
     void replaysRecordedHappyPathHistory(String resource) throws Exception {
         String history = resource(resource);
@@ -60,7 +60,7 @@ class MigrateDiskReplayTest extends MigrateDiskTestBase {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {
             "histories/migrate-disk-rolled-back-at-mirror.json",
-            "histories/migrate-disk-rolled-back-at-mirror-hosts-and-fleets.json",
+            "histories/builds/b356c55/migrate-disk-rolled-back-at-mirror.json",
             ROLLED_BACK})
     void replaysRecordedRolledBackHistory(String resource) throws Exception {
         String history = resource(resource);
@@ -75,8 +75,8 @@ class MigrateDiskReplayTest extends MigrateDiskTestBase {
         for (String resource : List.of(HAPPY_PATH, ROLLED_BACK)) {
             assertTrue(resource(resource).contains("EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"), resource);
         }
-        for (String resource : List.of("histories/migrate-disk-happy-path-hosts-and-fleets.json",
-                "histories/migrate-disk-rolled-back-at-mirror-hosts-and-fleets.json")) {
+        for (String resource : List.of("histories/builds/b356c55/migrate-disk-completed.json",
+                "histories/builds/b356c55/migrate-disk-rolled-back-at-mirror.json")) {
             assertFalse(resource(resource).contains("EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"), resource);
         }
     }
