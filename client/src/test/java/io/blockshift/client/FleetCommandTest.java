@@ -251,7 +251,7 @@ class FleetCommandTest {
         assertEquals(ExitCodes.USAGE, neither.exitCode(), neither::toString);
         assertTrue(neither.err().contains("--source-under DIR --target-dir DIR"), neither.err());
         assertEquals(ExitCodes.USAGE, badLimit.exitCode(), badLimit::toString);
-        assertTrue(badLimit.err().contains("--max-concurrent is 0: give 1 or more"), badLimit.err());
+        assertTrue(badLimit.err().contains("--max-concurrent is 0: give 1 to 1000"), badLimit.err());
     }
 
     // ------------------------------------------------------------------ pause, resume, status, cancel
