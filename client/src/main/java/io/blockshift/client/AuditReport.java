@@ -209,13 +209,15 @@ record AuditReport(
 
     /**
      * This report with each started disk whose result the fleet's chain lacks completed from the
-     * child's own history ({@code audit} of it answers null when it cannot be read): its result,
-     * checksum and, if the fleet never heard of its end, how it ended.
+     * child's own history (one request each): its result, checksum and, if the fleet never heard
+     * of its end, how it ended. A disk whose history the server no longer has stays as it was.
      */
     AuditReport withDisksFromTheirHistories(WorkflowClient client) {
-        return withDisksFromTheirHistories(disk -> fetch(client, disk.workflowId(), disk.runId()).map(AuditReport::of).orElse(null));
+        return withDisksFromTheirHistories(
+                disk -> fetch(client, disk.workflowId(), disk.runId()).map(AuditReport::of).orElse(null));
     }
 
+    /** As above, {@code audit} answering a disk's own report, or null when it cannot be read. */
     private AuditReport withDisksFromTheirHistories(Function<Child, AuditReport> audit) {
         if (children == null) {
             return this;

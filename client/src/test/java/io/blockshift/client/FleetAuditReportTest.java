@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Test;
  */
 class FleetAuditReportTest {
 
+    private static final String QUEUE = "fleet-audit-test";
     /** The recorded histories the workflows module replays. */
     private static final Path HISTORIES = Path.of("../workflows/src/test/resources/histories");
 
@@ -131,12 +132,7 @@ class FleetAuditReportTest {
 
     @Test
     void aFleetThatContinuesAsNewAfterEveryStartIsReadRunByRunAndEveryDiskOnceWithItsChecksumFromItsOwnHistory() {
-        try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-            SearchAttributes.registerWith(env::registerSearchAttribute);
-            Worker worker = env.newWorker("fleet-audit-test");
-            worker.registerWorkflowImplementationTypes(MigrateFleetWorkflowImpl.class, MigrateDiskWorkflowImpl.class);
-            worker.registerActivitiesImplementations(new AuditReportTest.StandInActivities(), new StandInLookups(env));
-            env.start();
+        try (TestWorkflowEnvironment env = environment()) {
             MigrateFleetRequest request = new MigrateFleetRequest(List.of(
                     new MigrateDiskRequest("vm1", "vda", "/new/vm1-vda.img"),
                     new MigrateDiskRequest("missing-vm2", "vda", "/new/vm2-vda.img"),
@@ -144,10 +140,7 @@ class FleetAuditReportTest {
             request.childrenPerRun = 1;
             request.maxConcurrent = 1;
             String id = "fleet-" + UUID.randomUUID();
-            MigrateFleetWorkflow fleet = env.getWorkflowClient().newWorkflowStub(MigrateFleetWorkflow.class,
-                    WorkflowOptions.newBuilder().setTaskQueue("fleet-audit-test").setWorkflowId(id)
-                            .setMemo(Map.of("requestedBy", "alice", "reason", "array retirement")).build());
-            FleetResult result = fleet.migrate(request, null);
+            FleetResult result = run(env, id, request);
 
             AuditReport report = AuditReport.read(env.getWorkflowClient(), id, null);
 
@@ -172,10 +165,56 @@ class FleetAuditReportTest {
             }
             assertEquals(report.children().get(0).endKnownFrom(), withDisks.children().get(0).endKnownFrom(),
                     "the end stays as the fleet knew it");
+
+            AuditReport upToRunTwo = AuditReport.read(env.getWorkflowClient(), id, report.runs().get(1).runId());
+
+            assertEquals(2, upToRunTwo.runs().size(), "run 2 and the run it continued from");
+            assertEquals("continued as new", upToRunTwo.status());
+            assertEquals(report.runs().get(1).runId(), upToRunTwo.runId());
         }
     }
 
-    /** Resolves any domain but those named missing-*; asks the test server about closed children. */
+    @Test
+    void aSelectorsFleetListsTheDisksItsExpansionFound() {
+        try (TestWorkflowEnvironment env = environment()) {
+            MigrateFleetRequest request = new MigrateFleetRequest();
+            request.select = new FleetSelector();
+            request.select.domains = "web-*";
+            request.select.sourceUnder = "/old";
+            request.select.targetDir = "/new";
+            String id = "fleet-" + UUID.randomUUID();
+            run(env, id, request);
+
+            AuditReport report = AuditReport.read(env.getWorkflowClient(), id, null);
+
+            assertEquals(List.of("web-1/vda:/new/web-1-vda.img", "web-2/vda:/new/web-2-vda.img"), report.children().stream()
+                    .map(d -> d.domain() + "/" + d.disk() + ":" + d.target()).toList());
+            assertEquals(List.of("done", "done"), report.children().stream().map(Child::status).toList());
+            assertEquals(List.of(0, 1), report.children().stream().map(Child::index).toList());
+        }
+    }
+
+    private static TestWorkflowEnvironment environment() {
+        TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance();
+        SearchAttributes.registerWith(env::registerSearchAttribute);
+        Worker worker = env.newWorker(QUEUE);
+        worker.registerWorkflowImplementationTypes(MigrateFleetWorkflowImpl.class, MigrateDiskWorkflowImpl.class);
+        worker.registerActivitiesImplementations(new AuditReportTest.StandInActivities(), new StandInLookups(env));
+        env.start();
+        return env;
+    }
+
+    private static FleetResult run(TestWorkflowEnvironment env, String id, MigrateFleetRequest request) {
+        MigrateFleetWorkflow fleet = env.getWorkflowClient().newWorkflowStub(MigrateFleetWorkflow.class,
+                WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id)
+                        .setMemo(Map.of("requestedBy", "alice", "reason", "array retirement")).build());
+        return fleet.migrate(request, null);
+    }
+
+    /**
+     * Expands any selector to web-1 and web-2, resolves any domain but those named missing-*, and
+     * asks the test server about closed children.
+     */
     static final class StandInLookups implements FleetActivities {
         private final TestWorkflowEnvironment env;
 
@@ -185,7 +224,8 @@ class FleetAuditReportTest {
 
         @Override
         public List<MigrateDiskRequest> expand(FleetSelector selector) {
-            throw new UnsupportedOperationException("these tests list their disks");
+            return List.of(new MigrateDiskRequest("web-1", "vda", "/new/web-1-vda.img"),
+                    new MigrateDiskRequest("web-2", "vda", "/new/web-2-vda.img"));
         }
 
         @Override
