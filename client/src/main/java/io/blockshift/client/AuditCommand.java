@@ -1,5 +1,6 @@
 package io.blockshift.client;
 
+import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowNotFoundException;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -13,16 +14,24 @@ import picocli.CommandLine.Parameters;
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = {"Report what a migration did, from its Temporal history alone: who asked and why, when,"
                 + " each step with its start, duration, attempts and result (paths, sizes, checksums, block job"
-                + " figures), every compensation and failure, and how it ended. For a fleet, a table of its disks.",
+                + " figures), every compensation and failure, and how it ended. For a fleet, every run it continued"
+                + " as new through and a table of its disks: each one's workflow, target, the run that started it,"
+                + " how it ended and where that is recorded, and its checksum when the fleet's history holds it.",
             "Markdown by default (readable in a terminal); --json for scripts."},
-        footer = {"", "Example:", "  blockshift audit migrate-vm1-vda-3f2a1c --markdown > vm1-vda.md"})
+        footer = {"", "Examples:", "  blockshift audit migrate-vm1-vda-3f2a1c --markdown > vm1-vda.md",
+            "  blockshift audit fleet-web-3f2a1c --disks --json > web.json"})
 final class AuditCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "WORKFLOW_ID", description = "The migration's workflow ID (migrate prints it first).")
     String workflowId;
 
-    @Option(names = "--run-id", paramLabel = "RUN", description = "A run other than the latest.")
+    @Option(names = "--run-id", paramLabel = "RUN", description = "A run other than the latest: the report covers it"
+            + " and the runs it continued from.")
     String runId;
+
+    @Option(names = "--disks", description = "For a fleet: also read each disk's own history (one request per disk"
+            + " the fleet's history has no result for) for its checksum, and its end if the fleet never heard of it.")
+    boolean disks;
 
     @ArgGroup
     Format format = new Format();
@@ -47,13 +56,14 @@ final class AuditCommand implements Callable<Integer> {
         try (TemporalClient client = server.get()) {
             AuditReport report;
             try {
-                report = AuditReport.of(runId == null
-                        ? client.client().fetchHistory(workflowId)
-                        : client.client().fetchHistory(workflowId, runId));
-            } catch (WorkflowNotFoundException | io.grpc.StatusRuntimeException e) {
+                report = AuditReport.read(client.client(), workflowId, runId);
+            } catch (WorkflowNotFoundException | StatusRuntimeException e) {
                 System.err.println("no workflow " + workflowId + (runId == null ? "" : " run " + runId) + " in namespace "
                         + temporal.namespace + " at " + temporal.address + ": " + e.getMessage());
                 return ExitCodes.NOT_FOUND;
+            }
+            if (disks) {
+                report = report.withDisksFromTheirHistories(client.client());
             }
             if (format.json) {
                 report.printJson(System.out);
