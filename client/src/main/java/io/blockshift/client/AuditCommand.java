@@ -2,7 +2,6 @@ package io.blockshift.client;
 
 import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowNotFoundException;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -49,11 +48,7 @@ final class AuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Optional<TemporalClient> server = temporal.connectOrExplain();
-        if (server.isEmpty()) {
-            return ExitCodes.UNREACHABLE;
-        }
-        try (TemporalClient client = server.get()) {
+        return temporal.withClient(client -> {
             AuditReport report;
             try {
                 report = AuditReport.read(client.client(), workflowId, runId);
@@ -71,6 +66,6 @@ final class AuditCommand implements Callable<Integer> {
                 report.printMarkdown(System.out);
             }
             return ExitCodes.OK;
-        }
+        });
     }
 }

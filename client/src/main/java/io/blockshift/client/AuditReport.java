@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.google.protobuf.Timestamp;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Payloads;
@@ -185,16 +184,7 @@ record AuditReport(
 
     /** One run's history, or empty when the server does not have it (any more). */
     private static Optional<WorkflowExecutionHistory> fetch(WorkflowClient client, String workflowId, String runId) {
-        try {
-            return Optional.of(client.fetchHistory(workflowId, runId));
-        } catch (WorkflowNotFoundException e) {
-            return Optional.empty();
-        } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+        return WorkflowQueries.unlessNotFound(() -> client.fetchHistory(workflowId, runId));
     }
 
     /** The run this one continued as new from, or null for the first run (or a run never continued). */

@@ -87,7 +87,8 @@ final class DemoVm implements AutoCloseable {
 
     /** Defines the persistent domain and starts it. */
     void start() throws LibvirtException {
-        domain = libvirt.connect(URI).domainDefineXML(domainXml());
+        domain = libvirt.connect(URI).domainDefineXML(domainXml(name, image,
+                "blockshift demo: a throwaway VM with no OS; blockshift demo removes it"));
         domain.create();
     }
 
@@ -200,11 +201,15 @@ final class DemoVm implements AutoCloseable {
         }
     }
 
-    private String domainXml() {
+    /**
+     * A persistent {@code <domain type='qemu'>} with no guest OS (QEMU's block layer runs block jobs
+     * while the firmware idles) and {@code image} as its raw disk vda; the tests' VMs use it too.
+     */
+    static String domainXml(String name, Path image, String description) {
         return """
                 <domain type='qemu'>
                   <name>%s</name>
-                  <description>blockshift demo: a throwaway VM with no OS; blockshift demo removes it</description>
+                  <description>%s</description>
                   <memory unit='MiB'>64</memory>
                   <vcpu>1</vcpu>
                   <os><type arch='x86_64' machine='pc'>hvm</type></os>
@@ -218,7 +223,7 @@ final class DemoVm implements AutoCloseable {
                     <memballoon model='none'/>
                   </devices>
                 </domain>
-                """.formatted(name, image);
+                """.formatted(name, description, image);
     }
 
     private static void tool(String... command) throws IOException, InterruptedException {

@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -128,11 +127,7 @@ final class FleetCommand implements Callable<Integer> {
             return e.exitCode;
         }
         String id = workflowId != null ? workflowId : FleetSession.defaultWorkflowId(name());
-        Optional<TemporalClient> server = temporal.connectOrExplain();
-        if (server.isEmpty()) {
-            return ExitCodes.UNREACHABLE;
-        }
-        try (TemporalClient client = server.get()) {
+        return temporal.withClient(client -> {
             FleetSession session = new FleetSession(client.client(), temporal.taskQueue, ProgressDisplay.onStderr(),
                     temporal.workerCommand(), "the fleet goes on on the server; follow it with: blockshift status " + id)
                     .memo(MigrateCommand.memo(requestedBy, reason));
@@ -150,7 +145,7 @@ final class FleetCommand implements Callable<Integer> {
             }
             PrintStream announce = json ? System.err : System.out;
             return FleetSession.report(session.run(request, id, announce), json, System.out, System.err);
-        }
+        });
     }
 
     /**

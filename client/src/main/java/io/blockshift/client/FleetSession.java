@@ -1,8 +1,5 @@
 package io.blockshift.client;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.FleetResult;
 import io.blockshift.workflows.MigrateFleetRequest;
@@ -14,7 +11,6 @@ import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
-import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
 import java.io.PrintStream;
@@ -32,7 +28,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -41,11 +36,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * up the outcome with its exit status: 0 when every disk moved, 3 refused as a whole, 5 canceled,
  * 6 when some disks did not move.
  */
-final class FleetSession {
+final class FleetSession extends WorkflowSession {
 
     /** Fleets change slowly: twice a second is live enough. */
     static final Duration POLL = Duration.ofMillis(500);
-    private static final int INTERRUPTS_TO_ABANDON = 3;
     /** Running disks whose copy the display follows (one call each per poll). */
     private static final int CHILDREN_WATCHED = 16;
     /** The ETA follows the pace of this much recent time. */
@@ -65,23 +59,12 @@ final class FleetSession {
     record Outcome(String workflowId, int exitCode, FleetResult result, String message) {
     }
 
-    private final WorkflowClient client;
-    private final String taskQueue;
-    private final ProgressDisplay display;
-    private final String workerHint;
-    private final String ifAbandoned;
-    private Map<String, Object> memo = Map.of();
-
     /**
      * @param workerHint the command that starts a worker, shown when none picks the fleet up
      * @param ifAbandoned what happens to a cancel the operator stops waiting for
      */
     FleetSession(WorkflowClient client, String taskQueue, ProgressDisplay display, String workerHint, String ifAbandoned) {
-        this.client = client;
-        this.taskQueue = taskQueue;
-        this.display = display;
-        this.workerHint = workerHint;
-        this.ifAbandoned = ifAbandoned;
+        super(client, taskQueue, display, workerHint, ifAbandoned);
     }
 
     /** {@code fleet-<name>-<6 random hex digits>}. */
@@ -101,11 +84,7 @@ final class FleetSession {
      * @throws io.temporal.client.WorkflowExecutionAlreadyStarted when {@code workflowId} is running
      */
     WorkflowStub start(MigrateFleetRequest request, String workflowId) {
-        WorkflowStub stub = client.newUntypedWorkflowStub(MigrateFleetWorkflow.TYPE, WorkflowOptions.newBuilder()
-                .setWorkflowId(workflowId)
-                .setTaskQueue(taskQueue)
-                .setMemo(memo)
-                .build());
+        WorkflowStub stub = newWorkflow(MigrateFleetWorkflow.TYPE, workflowId);
         stub.start(request);
         return stub;
     }
@@ -114,7 +93,8 @@ final class FleetSession {
     Outcome run(MigrateFleetRequest request, String workflowId, PrintStream announce) throws InterruptedException {
         AtomicInteger interrupts = new AtomicInteger();
         // Heard from before the start, so that no Ctrl-C leaves a fleet behind unannounced.
-        try (Interrupts.Registration ignored = Interrupts.onInterrupt(() -> onInterrupt(interrupts.incrementAndGet()))) {
+        try (Interrupts.Registration ignored = cancelOnInterrupt(interrupts, "canceling: the running disks roll back (those"
+                + " past the point of no return finish), no more start; waiting for the fleet to end", "fleet")) {
             WorkflowStub stub;
             try {
                 stub = start(request, workflowId);
@@ -146,22 +126,7 @@ final class FleetSession {
         String id = execution.getWorkflowId();
         CompletableFuture<FleetResult> result = stub.getResultAsync(FleetResult.class);
         Watcher watcher = new Watcher(id);
-        boolean cancelSent = false;
-        boolean endedUnstarted = false;
-        while (!result.isDone()) {
-            if (interrupts.get() > 0 && !cancelSent) {
-                cancelSent = true;
-                endedUnstarted = MigrationSession.cancelOrEnd(client, stub, execution);
-            }
-            watcher.poll();
-            try {
-                result.get(POLL.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | ExecutionException stillRunningOrEnded) {
-                // The loop's condition tells which.
-            }
-        }
-        display.finish();
-        if (endedUnstarted) {
+        if (awaitEnd(stub, execution, result, interrupts, POLL, watcher::poll)) {
             return new Outcome(id, ExitCodes.CANCELED, null, "no worker had picked the fleet up, so it was ended"
                     + " (terminated) before it began: nothing was changed");
         }
@@ -235,20 +200,6 @@ final class FleetSession {
         return s.toString();
     }
 
-    private void onInterrupt(int count) {
-        if (count == 1) {
-            display.note("canceling: the running disks roll back (those past the point of no return finish), no more"
-                    + " start; waiting for the fleet to end");
-        } else if (count < INTERRUPTS_TO_ABANDON) {
-            display.note("still waiting for the fleet to end; press Ctrl-C " + (INTERRUPTS_TO_ABANDON - count)
-                    + " more time(s) to stop waiting: " + ifAbandoned);
-        } else {
-            display.finish();
-            System.err.println("stopped waiting: " + ifAbandoned);
-            System.exit(Interrupts.EXIT_INTERRUPTED);
-        }
-    }
-
     /** Polls the fleet's {@code progress} query and tells what changed. */
     private final class Watcher {
         private final String workflowId;
@@ -269,10 +220,10 @@ final class FleetSession {
             Optional<FleetProgress> answer = progress(client, workflowId);
             if (answer.isEmpty()) {
                 if (workerHint != null && !hinted && last == null
-                        && System.nanoTime() - started > MigrationSession.WORKER_HINT_AFTER.toNanos()) {
+                        && System.nanoTime() - started > WORKER_HINT_AFTER.toNanos()) {
                     hinted = true;
                     display.note("hint: no worker has answered this fleet within "
-                            + MigrationSession.WORKER_HINT_AFTER.toSeconds() + " s (task queue '" + taskQueue + "'); it"
+                            + WORKER_HINT_AFTER.toSeconds() + " s (task queue '" + taskQueue + "'); it"
                             + " starts as soon as one does. On each VM host run: " + workerHint);
                 }
                 return;
@@ -414,13 +365,5 @@ final class FleetSession {
         json.put("result", outcome.result());
         json.put("message", outcome.message());
         return toJson(json);
-    }
-
-    static String toJson(Object value) {
-        try {
-            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

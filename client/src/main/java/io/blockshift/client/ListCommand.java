@@ -9,7 +9,6 @@ import io.temporal.client.WorkflowExecutionMetadata;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -78,11 +77,7 @@ final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String visibilityQuery = visibilityQuery();
-        Optional<TemporalClient> server = temporal.connectOrExplain();
-        if (server.isEmpty()) {
-            return ExitCodes.UNREACHABLE;
-        }
-        try (TemporalClient client = server.get()) {
+        return temporal.withClient(client -> {
             List<WorkflowExecutionMetadata> executions;
             try {
                 executions = client.client().listExecutions(visibilityQuery).limit(limit).toList();
@@ -126,7 +121,7 @@ final class ListCommand implements Callable<Integer> {
                 }
             }
             return ExitCodes.OK;
-        }
+        });
     }
 
     /** The visibility query the options ask for. */

@@ -1,7 +1,5 @@
 package io.blockshift.client;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrateDiskWorkflow;
@@ -10,7 +8,6 @@ import io.blockshift.workflows.MigrationStatus;
 import io.blockshift.workflows.StepProgress;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.common.v1.WorkflowExecution;
-import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.TaskQueueType;
 import io.temporal.api.query.v1.WorkflowQuery;
 import io.temporal.api.taskqueue.v1.TaskQueue;
@@ -23,7 +20,6 @@ import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.WorkflowServiceBlo
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowFailedException;
-import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.common.converter.DataConverter;
 import java.io.PrintStream;
@@ -41,7 +37,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -49,15 +44,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * until it ends, turns Ctrl-C into a cancel (the workflow rolls back), and sums up the outcome
  * with its exit status. {@code migrate} and {@code demo} both run migrations through this.
  */
-final class MigrationSession {
+final class MigrationSession extends WorkflowSession {
 
     static final Duration POLL = Duration.ofMillis(250);
     /** How long a poll's calls to the server may take. */
     private static final Duration CALL_DEADLINE = Duration.ofSeconds(1);
-    /** After this long without a worker answering, tell the operator to start one. */
-    static final Duration WORKER_HINT_AFTER = Duration.ofSeconds(5);
-    /** Ctrl-C this many times stops waiting for a rollback. */
-    private static final int INTERRUPTS_TO_ABANDON = 3;
 
     /**
      * How a migration ended.
@@ -73,13 +64,6 @@ final class MigrationSession {
             MigrationPlan plan) {
     }
 
-    private final WorkflowClient client;
-    private final String taskQueue;
-    private final ProgressDisplay display;
-    private final String workerHint;
-    private final String ifAbandoned;
-    private Map<String, Object> memo = Map.of();
-
     /**
      * @param workerHint the command that starts a worker, shown when none picks the workflow up;
      *     null when this process runs the worker itself
@@ -87,11 +71,7 @@ final class MigrationSession {
      */
     MigrationSession(WorkflowClient client, String taskQueue, ProgressDisplay display, String workerHint,
             String ifAbandoned) {
-        this.client = client;
-        this.taskQueue = taskQueue;
-        this.display = display;
-        this.workerHint = workerHint;
-        this.ifAbandoned = ifAbandoned;
+        super(client, taskQueue, display, workerHint, ifAbandoned);
     }
 
     /** {@code migrate-<domain>-<disk>-<6 random hex digits>}, with path disks shortened to their file name. */
@@ -100,25 +80,22 @@ final class MigrationSession {
         return "migrate-" + idPart(domain) + "-" + idPart(diskName) + "-" + UUID.randomUUID().toString().substring(0, 6);
     }
 
-    /**
-     * Starts the migration, announces its workflow ID on {@code announce}, and follows it to the
-     * end. A workflow ID already running is a refusal, reported on stderr.
-     */
     /** Who asked for the migration and why: kept in the workflow's memo for the audit. */
     MigrationSession memo(Map<String, Object> memo) {
         this.memo = Map.copyOf(memo);
         return this;
     }
 
+    /**
+     * Starts the migration, announces its workflow ID on {@code announce}, and follows it to the
+     * end. A workflow ID already running is a refusal, reported on stderr.
+     */
     Outcome run(MigrateDiskRequest request, String workflowId, PrintStream announce) throws InterruptedException {
         AtomicInteger interrupts = new AtomicInteger();
         // Heard from before the start, so that no Ctrl-C leaves a workflow behind unannounced.
-        try (Interrupts.Registration ignored = Interrupts.onInterrupt(() -> onInterrupt(interrupts.incrementAndGet()))) {
-            WorkflowStub stub = client.newUntypedWorkflowStub(MigrateDiskWorkflow.TYPE, WorkflowOptions.newBuilder()
-                    .setWorkflowId(workflowId)
-                    .setTaskQueue(taskQueue)
-                    .setMemo(memo)
-                    .build());
+        try (Interrupts.Registration ignored = cancelOnInterrupt(interrupts, "canceling: the migration rolls back unless"
+                + " the guest already runs on the new storage; waiting for it to end", "workflow")) {
+            WorkflowStub stub = newWorkflow(MigrateDiskWorkflow.TYPE, workflowId);
             WorkflowExecution execution;
             try {
                 execution = stub.start(request);
@@ -154,22 +131,7 @@ final class MigrationSession {
             throws InterruptedException {
         CompletableFuture<MigrateDiskResult> result = stub.getResultAsync(MigrateDiskResult.class);
         Watcher watcher = new Watcher(execution);
-        boolean endedUnstarted = false;
-        boolean cancelSent = false;
-        while (!result.isDone()) {
-            if (interrupts.get() > 0 && !cancelSent) {
-                cancelSent = true;
-                endedUnstarted = cancelOrEnd(client, stub, execution);
-            }
-            watcher.poll();
-            try {
-                result.get(POLL.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | ExecutionException stillRunningOrEnded) {
-                // The loop's condition tells which.
-            }
-        }
-        display.finish();
-        if (endedUnstarted) {
+        if (awaitEnd(stub, execution, result, interrupts, POLL, watcher::poll)) {
             return new Outcome(execution.getWorkflowId(), ExitCodes.CANCELED, null, null,
                     "no worker had picked the migration up, so it was ended (terminated) before it began: nothing"
                             + " was changed", null);
@@ -204,54 +166,6 @@ final class MigrationSession {
             }
         }
         return new Outcome(id, exitCode, null, ExitCodes.failureType(failed), ExitCodes.message(failed), plan);
-    }
-
-    /**
-     * Cancels the workflow, so that it rolls back. A workflow no worker has run yet has done nothing
-     * and would wait for a worker to hear the cancel: it is terminated instead. {@code fleet} uses
-     * this too.
-     *
-     * @return whether it was terminated
-     */
-    static boolean cancelOrEnd(WorkflowClient client, WorkflowStub stub, WorkflowExecution execution) {
-        if (neverRun(client, execution)) {
-            try {
-                stub.terminate("canceled by the operator before any worker picked it up");
-                return true;
-            } catch (RuntimeException alreadyEnded) {
-                // A worker got to it meanwhile, or it ended: cancel as usual.
-            }
-        }
-        try {
-            stub.cancel();
-        } catch (RuntimeException ended) {
-            // It ended meanwhile: the result says how.
-        }
-        return false;
-    }
-
-    /** Whether no worker has completed a single workflow task of this run yet. */
-    private static boolean neverRun(WorkflowClient client, WorkflowExecution execution) {
-        try {
-            return client.fetchHistory(execution.getWorkflowId(), execution.getRunId()).getEvents().stream()
-                    .noneMatch(event -> event.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-        } catch (RuntimeException cannotTell) {
-            return false;
-        }
-    }
-
-    private void onInterrupt(int count) {
-        if (count == 1) {
-            display.note("canceling: the migration rolls back unless the guest already runs on the new storage;"
-                    + " waiting for it to end");
-        } else if (count < INTERRUPTS_TO_ABANDON) {
-            display.note("still waiting for the workflow to end; press Ctrl-C " + (INTERRUPTS_TO_ABANDON - count)
-                    + " more time(s) to stop waiting: " + ifAbandoned);
-        } else {
-            display.finish();
-            System.err.println("stopped waiting: " + ifAbandoned);
-            System.exit(Interrupts.EXIT_INTERRUPTED);
-        }
     }
 
     /** Polls the workflow's status query and its pending activities' heartbeats. */
@@ -438,11 +352,7 @@ final class MigrationSession {
             json.put("failureType", outcome.failureType());
             json.put("message", outcome.message());
         }
-        try {
-            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return toJson(json);
     }
 
     private static String idPart(String s) {

@@ -47,12 +47,8 @@ final class PauseCommand implements Callable<Integer> {
     }
 
     /** Sends the fleet {@code workflowId} the update {@code name} ({@code pause} or {@code resume}) and reports it. */
-    static int update(TemporalOptions temporal, String workflowId, String name, boolean json) throws InterruptedException {
-        Optional<TemporalClient> server = temporal.connectOrExplain();
-        if (server.isEmpty()) {
-            return ExitCodes.UNREACHABLE;
-        }
-        try (TemporalClient client = server.get()) {
+    static int update(TemporalOptions temporal, String workflowId, String name, boolean json) throws Exception {
+        return temporal.withClient(client -> {
             Optional<WorkflowExecutionDescription> found = StatusCommand.describe(client.client(), workflowId);
             if (found.isEmpty()) {
                 return StatusCommand.notFound(temporal, workflowId);
@@ -99,7 +95,7 @@ final class PauseCommand implements Callable<Integer> {
                         : "disks start again within the fleet's limits; follow it with: blockshift status " + workflowId);
             }
             return ExitCodes.OK;
-        }
+        });
     }
 
     /** The validator's own words: {@code the fleet is already paused; ...}. */

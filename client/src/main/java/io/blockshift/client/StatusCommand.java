@@ -4,12 +4,9 @@ import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrateFleetWorkflow;
 import io.blockshift.workflows.MigrationStatus;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionDescription;
-import io.temporal.client.WorkflowNotFoundException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -54,11 +51,7 @@ final class StatusCommand implements Callable<Integer> {
      */
     static int follow(TemporalOptions temporal, String workflowId, boolean cancel, boolean json, boolean once)
             throws Exception {
-        Optional<TemporalClient> server = temporal.connectOrExplain();
-        if (server.isEmpty()) {
-            return ExitCodes.UNREACHABLE;
-        }
-        try (TemporalClient client = server.get()) {
+        return temporal.withClient(client -> {
             Optional<WorkflowExecutionDescription> found = describe(client.client(), workflowId);
             if (found.isEmpty()) {
                 return notFound(temporal, workflowId);
@@ -82,21 +75,12 @@ final class StatusCommand implements Callable<Integer> {
             MigrationSession session = new MigrationSession(client.client(), temporal.taskQueue,
                     ProgressDisplay.onStderr(), temporal.workerCommand(), "the migration goes on on the server");
             return MigrationSession.report(session.attach(workflowId, cancel), json, System.out, System.err);
-        }
+        });
     }
 
     /** The latest run of {@code workflowId}, or empty when there is none. */
     static Optional<WorkflowExecutionDescription> describe(WorkflowClient client, String workflowId) {
-        try {
-            return Optional.of(client.newUntypedWorkflowStub(workflowId).describe());
-        } catch (WorkflowNotFoundException e) {
-            return Optional.empty();
-        } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+        return WorkflowQueries.unlessNotFound(() -> client.newUntypedWorkflowStub(workflowId).describe());
     }
 
     /** Says there is no such workflow, and returns {@link ExitCodes#NOT_FOUND}. */

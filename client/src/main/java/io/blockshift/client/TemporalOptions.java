@@ -48,13 +48,25 @@ final class TemporalOptions {
         return TemporalClient.connectIfAnswers(address, namespace, timeout, sslContext());
     }
 
-    /** A client of the server, or empty after telling the operator on stderr that none answers. */
-    Optional<TemporalClient> connectOrExplain() {
-        Optional<TemporalClient> client = connectIfAnswers(Duration.ofSeconds(5));
-        if (client.isEmpty()) {
+    /** What a command does with a client of the server: its exit status. */
+    interface ClientCommand {
+        int run(TemporalClient client) throws Exception;
+    }
+
+    /**
+     * Runs {@code command} with a client of the server, closed after it, and returns its exit
+     * status; when no server answers, tells the operator on stderr and returns
+     * {@link ExitCodes#UNREACHABLE}.
+     */
+    int withClient(ClientCommand command) throws Exception {
+        Optional<TemporalClient> server = connectIfAnswers(Duration.ofSeconds(5));
+        if (server.isEmpty()) {
             System.err.println("no Temporal server answers at " + address + "; give --temporal HOST:PORT");
+            return ExitCodes.UNREACHABLE;
         }
-        return client;
+        try (TemporalClient client = server.get()) {
+            return command.run(client);
+        }
     }
 
     /** The TLS settings the options ask for, or null for a plain connection. */

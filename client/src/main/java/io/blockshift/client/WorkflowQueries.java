@@ -1,15 +1,22 @@
 package io.blockshift.client;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.query.v1.WorkflowQuery;
 import io.temporal.api.workflowservice.v1.QueryWorkflowRequest;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowNotFoundException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
-/** A workflow's query, asked with a deadline: a display must not hang while no worker answers. */
+/**
+ * Questions about a workflow where no answer is an answer: its query, asked with a deadline (a
+ * display must not hang while no worker answers), and any call where "no such workflow" is one.
+ */
 final class WorkflowQueries {
 
     private static final Duration DEADLINE = Duration.ofSeconds(1);
@@ -35,6 +42,23 @@ final class WorkflowQueries {
                     .fromPayloads(0, Optional.of(answer), answerType, answerType));
         } catch (RuntimeException noAnswer) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * What {@code call} (about one workflow or run) returns, or empty when the server has no such
+     * workflow or run; any other error is thrown.
+     */
+    static <T> Optional<T> unlessNotFound(Supplier<T> call) {
+        try {
+            return Optional.of(call.get());
+        } catch (WorkflowNotFoundException e) {
+            return Optional.empty();
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
         }
     }
 }

@@ -57,7 +57,8 @@ final class CliTestVm implements AutoCloseable {
             Path image = dir.resolve("src").resolve("vda.img");
             Command.run(List.of("qemu-img", "create", "-q", "-f", "raw", image.toString(), sizeMiB + "M"), TIMEOUT);
             Command.run(List.of("qemu-io", "-f", "raw", "-c", "write -P 0x5a 0 " + sizeMiB + "M", image.toString()), TIMEOUT);
-            Domain domain = libvirt.connect(URI).domainDefineXML(domainXml(name, image));
+            Domain domain = libvirt.connect(URI).domainDefineXML(DemoVm.domainXml(name, image,
+                    "blockshift client test VM; the test that made it removes it"));
             CliTestVm vm = new CliTestVm(name, dir, libvirt, domain);
             try {
                 domain.create();
@@ -126,24 +127,5 @@ final class CliTestVm implements AutoCloseable {
                 PathUtils.deleteDirectory(dir);
             }
         }
-    }
-
-    private static String domainXml(String name, Path image) {
-        return """
-                <domain type='qemu'>
-                  <name>%s</name>
-                  <memory unit='MiB'>64</memory>
-                  <vcpu>1</vcpu>
-                  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-                  <devices>
-                    <disk type='file' device='disk'>
-                      <driver name='qemu' type='raw'/>
-                      <source file='%s'/>
-                      <target dev='vda' bus='virtio'/>
-                    </disk>
-                    <memballoon model='none'/>
-                  </devices>
-                </domain>
-                """.formatted(name, image);
     }
 }

@@ -5,76 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.blockshift.activities.files.StorageRoots;
-import io.blockshift.activities.libvirt.LibvirtConnections;
-import io.blockshift.worker.BlockshiftWorker;
-import io.blockshift.worker.DevServer;
-import io.blockshift.worker.TemporalConnection;
 import io.blockshift.workflows.MigrateFleetWorkflowImpl;
-import io.temporal.client.WorkflowClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.commons.io.file.PathUtils;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code blockshift audit} of a fleet that continued as new, on real parts: a Temporal CLI dev
  * server, a blockshift worker, and libvirtd + QEMU running throwaway {@code bs-test-} VMs.
  */
-class FleetAuditTest {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private static Path scratch;
-    private static Path temporalDir;
-    private static DevServer temporal;
-    private static WorkflowClient client;
-    private static BlockshiftWorker worker;
-    private static LibvirtConnections libvirt;
-    private static String queue;
-
-    @BeforeAll
-    static void startTemporalAndAWorker() throws Exception {
-        scratch = Files.createDirectory(Path.of("/var/tmp", "bs-test-audit-" + UUID.randomUUID().toString().substring(0, 8)));
-        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
-        temporalDir = Files.createTempDirectory("bs-test-audit-temporal-");
-        temporal = DevServer.start(DevServer.findBinary().orElseThrow(() -> new IllegalStateException(
-                "the Temporal CLI is not installed: run the README's test command, which installs it")),
-                0, temporalDir.resolve("temporal.db"), false);
-        client = TemporalConnection.connect(temporal.target(), TemporalConnection.DEFAULT_NAMESPACE);
-        queue = "bs-test-" + UUID.randomUUID();
-        worker = BlockshiftWorker.start(client, queue, null, new StorageRoots(List.of(scratch)));
-        libvirt = new LibvirtConnections();
-    }
-
-    @AfterAll
-    static void stopEverything() throws Exception {
-        try {
-            if (worker != null) {
-                worker.close();
-            }
-            if (client != null) {
-                client.getWorkflowServiceStubs().shutdownNow();
-            }
-            if (temporal != null) {
-                temporal.close();
-            }
-            if (libvirt != null) {
-                libvirt.close();
-            }
-        } finally {
-            PathUtils.deleteDirectory(temporalDir);
-            PathUtils.deleteDirectory(scratch);
-        }
-    }
+class FleetAuditTest extends LibvirtTemporalCliTest {
 
     @Test
     void auditOfAFleetThatContinuedAsNewAfterEachStartShowsBothDisksDoneWithTheirTargetsRunsAndChecksums()
@@ -158,27 +102,5 @@ class FleetAuditTest {
 
         assertEquals(ExitCodes.NOT_FOUND, run.exitCode(), run::toString);
         assertTrue(run.err().startsWith("no workflow bs-test-no-such-"), run.err());
-    }
-
-    /** Runs blockshift against this test's server and task queue. */
-    private static CliRun cli(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--temporal", temporal.target(), "--task-queue", queue));
-        return CliRun.of(all.toArray(String[]::new));
-    }
-
-    /** A directory of the test's own under the scratch directory (the worker's storage root). */
-    private static Path testDir() throws Exception {
-        Path dir = Files.createDirectory(scratch.resolve("bs-test-" + UUID.randomUUID().toString().substring(0, 8)));
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return dir;
-    }
-
-    private static CliTestVm vm(Path dir, String suffix) throws Exception {
-        return CliTestVm.start(libvirt, dir, dir.getFileName() + "-" + suffix, 4);
-    }
-
-    private static Path target(CliTestVm vm) {
-        return vm.dst.resolve("vda.img");
     }
 }

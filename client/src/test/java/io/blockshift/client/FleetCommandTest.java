@@ -6,20 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.blockshift.activities.files.StorageRoots;
-import io.blockshift.activities.libvirt.LibvirtConnections;
-import io.blockshift.worker.BlockshiftWorker;
-import io.blockshift.worker.DevServer;
-import io.blockshift.worker.TemporalConnection;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.MigrateFleetWorkflowImpl;
 import io.blockshift.workflows.MigrationStatus;
-import io.temporal.client.WorkflowClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +19,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.apache.commons.io.file.PathUtils;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -40,52 +28,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * {@code list} and {@code plan} as an operator runs them, on real parts: a Temporal CLI dev server,
  * a blockshift worker, and libvirtd + QEMU running throwaway {@code bs-test-} VMs.
  */
-class FleetCommandTest {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private static Path scratch;
-    private static Path temporalDir;
-    private static DevServer temporal;
-    private static WorkflowClient client;
-    private static BlockshiftWorker worker;
-    private static LibvirtConnections libvirt;
-    private static String queue;
-
-    @BeforeAll
-    static void startTemporalAndAWorker() throws Exception {
-        scratch = Files.createDirectory(Path.of("/var/tmp", "bs-test-cli-" + UUID.randomUUID().toString().substring(0, 8)));
-        Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
-        temporalDir = Files.createTempDirectory("bs-test-cli-temporal-");
-        temporal = DevServer.start(DevServer.findBinary().orElseThrow(() -> new IllegalStateException(
-                "the Temporal CLI is not installed: run the README's test command, which installs it")),
-                0, temporalDir.resolve("temporal.db"), false);
-        client = TemporalConnection.connect(temporal.target(), TemporalConnection.DEFAULT_NAMESPACE);
-        queue = "bs-test-" + UUID.randomUUID();
-        worker = BlockshiftWorker.start(client, queue, null, new StorageRoots(List.of(scratch)));
-        libvirt = new LibvirtConnections();
-    }
-
-    @AfterAll
-    static void stopEverything() throws Exception {
-        try {
-            if (worker != null) {
-                worker.close();
-            }
-            if (client != null) {
-                client.getWorkflowServiceStubs().shutdownNow();
-            }
-            if (temporal != null) {
-                temporal.close();
-            }
-            if (libvirt != null) {
-                libvirt.close();
-            }
-        } finally {
-            PathUtils.deleteDirectory(temporalDir);
-            PathUtils.deleteDirectory(scratch);
-        }
-    }
+class FleetCommandTest extends LibvirtTemporalCliTest {
 
     // ------------------------------------------------------------------ fleet: file and selector
 
@@ -309,21 +252,17 @@ class FleetCommandTest {
         Path dir = testDir();
         try (CliTestVm vm = vm(dir, "one")) {
             long sum = CliTestVm.checksum(vm.image);
-            Path file = slowFleet(dir, 1, vm);
-            String id = "bs-test-fleet-" + UUID.randomUUID();
-            CompletableFuture<CliRun> following = CliRun.inBackground(withServer("fleet", file.toString(),
-                    "--workflow-id", id));
-            awaitCloning(id, vm);
+            FleetInBackground background = slowFleetCopying(dir, vm);
             // The copy takes four seconds: two and a half in, the fleet's line shows its bytes moving
             // (on a loaded machine maybe only some KiB of them).
             Thread.sleep(2500);
 
-            CliRun cancel = cli("cancel", id);
+            CliRun cancel = cli("cancel", background.id());
 
             assertEquals(ExitCodes.CANCELED, cancel.exitCode(), cancel::toString);
             assertTrue(cancel.err().contains("canceled: the running disk(s) rolled back; 0 of 1 disk(s) had moved"),
                     cancel.err());
-            CliRun fleet = following.get(60, TimeUnit.SECONDS);
+            CliRun fleet = background.command().get(60, TimeUnit.SECONDS);
             assertEquals(ExitCodes.CANCELED, fleet.exitCode(), fleet::toString);
             assertTrue(fleet.err().lines().anyMatch(line -> line.matches(
                     "running 0/1 done, 1 running, 0 failed, 0 canceled, 0 pending; [1-9][0-9.]* [KMG]iB / 4 MiB.*")),
@@ -337,15 +276,11 @@ class FleetCommandTest {
         Path dir = testDir();
         try (CliTestVm vm = vm(dir, "one")) {
             long sum = CliTestVm.checksum(vm.image);
-            Path file = slowFleet(dir, 1, vm);
-            String id = "bs-test-fleet-" + UUID.randomUUID();
-            CompletableFuture<CliRun> following = CliRun.inBackground(withServer("fleet", file.toString(),
-                    "--workflow-id", id, "--json"));
-            awaitCloning(id, vm);
+            FleetInBackground background = slowFleetCopying(dir, vm, "--json");
 
             Interrupts.dispatch();
 
-            CliRun fleet = following.get(60, TimeUnit.SECONDS);
+            CliRun fleet = background.command().get(60, TimeUnit.SECONDS);
             assertEquals(ExitCodes.CANCELED, fleet.exitCode(), fleet::toString);
             JsonNode outcome = JSON.readTree(fleet.out());
             assertEquals("canceled", outcome.get("outcome").asText(), fleet.out());
@@ -383,32 +318,6 @@ class FleetCommandTest {
 
     // ------------------------------------------------------------------ helpers
 
-    /** Runs blockshift against this test's server and task queue. */
-    private static CliRun cli(String... args) {
-        return CliRun.of(withServer(args));
-    }
-
-    private static String[] withServer(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--temporal", temporal.target(), "--task-queue", queue));
-        return all.toArray(String[]::new);
-    }
-
-    /** A directory of the test's own under the scratch directory (the worker's storage root). */
-    private static Path testDir() throws Exception {
-        Path dir = Files.createDirectory(scratch.resolve("bs-test-" + UUID.randomUUID().toString().substring(0, 8)));
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return dir;
-    }
-
-    private static CliTestVm vm(Path dir, String suffix) throws Exception {
-        return CliTestVm.start(libvirt, dir, dir.getFileName() + "-" + suffix, 4);
-    }
-
-    private static Path target(CliTestVm vm) {
-        return vm.dst.resolve("vda.img");
-    }
-
     /** A fleet file moving each VM's vda with the plain cloner at {@code mibps} MiB/s. */
     private static Path slowFleet(Path dir, int mibps, CliTestVm... vms) throws Exception {
         List<String> migrations = new ArrayList<>();
@@ -417,6 +326,24 @@ class FleetCommandTest {
                     .formatted(vm.name, target(vm), mibps));
         }
         return Files.writeString(dir.resolve("slow-fleet.json"), "{\"migrations\": [" + String.join(", ", migrations) + "]}");
+    }
+
+    /** A {@code blockshift fleet} running on a thread of its own, as in an operator's other terminal. */
+    private record FleetInBackground(String id, CompletableFuture<CliRun> command) {
+    }
+
+    /**
+     * Runs {@code blockshift fleet} with {@code options} in the background, moving the VM's vda at
+     * 1 MiB/s (four seconds for its 4 MiB), and returns once the disk is copying: before the point
+     * of no return.
+     */
+    private static FleetInBackground slowFleetCopying(Path dir, CliTestVm vm, String... options) throws Exception {
+        String id = "bs-test-fleet-" + UUID.randomUUID();
+        List<String> args = new ArrayList<>(List.of("fleet", slowFleet(dir, 1, vm).toString(), "--workflow-id", id));
+        args.addAll(List.of(options));
+        CompletableFuture<CliRun> command = CliRun.inBackground(withServer(args.toArray(String[]::new)));
+        awaitCloning(id, vm);
+        return new FleetInBackground(id, command);
     }
 
     private static FleetProgress awaitProgress(String id, Predicate<FleetProgress> condition, String what) throws Exception {
