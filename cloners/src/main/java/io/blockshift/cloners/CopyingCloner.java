@@ -119,6 +119,12 @@ abstract class CopyingCloner implements Cloner {
         }
     }
 
+    /** Checksums source and target again: plain and sparse always checksum. */
+    @Override
+    public final CloneResult recheck(CloneRequest request, CloneListener listener) throws IOException {
+        return Crc32cSum.recheck(name(), request, true, listener);
+    }
+
     /** The state of one copy. */
     private final class Copy {
 

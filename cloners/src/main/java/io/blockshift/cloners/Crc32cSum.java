@@ -73,6 +73,24 @@ final class Crc32cSum {
     }
 
     /**
+     * For {@link Cloner#recheck}: the result of a finished clone of {@code request}, checksummed
+     * again (source and target compared) when {@code checksum}, else without checksums.
+     */
+    static CloneResult recheck(String cloner, CloneRequest request, boolean checksum, CloneListener listener)
+            throws CloneException {
+        try (NativeFile source = NativeFile.openSource(request.source());
+             NativeFile target = NativeFile.openFinishedTarget(request.target())) {
+            long size = source.size();
+            Progress progress = new Progress(listener, size, size);
+            progress.advance(size);
+            progress.durable(size);
+            return checksum
+                    ? compare(cloner, source, target, size, 0, progress::tick)
+                    : new CloneResult(cloner, size, 0, null, null, null);
+        }
+    }
+
+    /**
      * Checksums {@code target} (after its final sync) and compares it with this, the source's sum.
      *
      * @throws CloneException VERIFICATION_FAILED when they differ

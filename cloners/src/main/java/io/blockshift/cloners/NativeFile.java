@@ -46,6 +46,11 @@ final class NativeFile implements AutoCloseable {
         return open(path, Role.TARGET, Libc.O_RDWR | Libc.O_CLOEXEC, 0, "open target");
     }
 
+    /** Opens a finished target read-only, to checksum it again. */
+    static NativeFile openFinishedTarget(Path path) throws CloneException {
+        return open(path, Role.TARGET, Libc.O_RDONLY | Libc.O_CLOEXEC, 0, "open target");
+    }
+
     private static NativeFile open(Path path, Role role, int flags, int mode, String what) throws CloneException {
         byte[] name = path.toString().getBytes(Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8")));
         int fd = Libc.C.open(Arrays.copyOf(name, name.length + 1), flags, mode);
