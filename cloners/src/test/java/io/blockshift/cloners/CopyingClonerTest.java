@@ -148,6 +148,39 @@ class CopyingClonerTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"plain", "sparse"})
+    void sourceShrinkingWhileCopyingIsSourceUnavailable(String name) throws Exception {
+        Path source = TestFiles.randomFile(dir.resolve("source.img"), 32L * MiB);
+        CloneException e = assertThrows(CloneException.class, () -> cloner(name, 2L * MiB)
+                .clone(CloneRequest.of(source, dir.resolve("target.img")), (offset, done, total) -> {
+                    try (var file = java.nio.channels.FileChannel.open(source, java.nio.file.StandardOpenOption.WRITE)) {
+                        file.truncate(4L * MiB);
+                    } catch (Exception ex) {
+                        throw new IllegalStateException(ex);
+                    }
+                }));
+        assertEquals(CloneException.Kind.SOURCE_UNAVAILABLE, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().contains("shrank while copying"), e.getMessage());
+        assertEquals(List.of(), copyThreads(), "the scan and read-back threads ended with the clone");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "sparse"})
+    void aCancelEndsTheScanAndReadBackThreadsWithTheClone(String name) throws Exception {
+        Path source = TestFiles.randomFile(dir.resolve("source.img"), 32L * MiB);
+        assertThrows(CancellationException.class, () -> cloner(name, 2L * MiB)
+                .clone(CloneRequest.of(source, dir.resolve("target.img")), (offset, done, total) -> {
+                    throw new CancellationException("cancelled");
+                }));
+        assertEquals(List.of(), copyThreads());
+    }
+
+    private static List<String> copyThreads() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(thread -> thread.startsWith("blockshift-")).toList();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "sparse"})
     void missingSourceIsSourceUnavailableAndCreatesNoTarget(String name) {
         CloneException e = assertThrows(CloneException.class, () -> cloner(name, 2L * MiB)
                 .clone(CloneRequest.of(dir.resolve("missing.img"), dir.resolve("target.img")), CloneListener.IGNORE));
