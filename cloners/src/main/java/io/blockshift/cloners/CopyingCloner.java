@@ -104,7 +104,9 @@ abstract class CopyingCloner implements Cloner {
             Object targetKey = fileKey(target, CloneException.Kind.IO, "target");
             long size = in.size();
             long start = resuming ? Math.min(request.resumeOffset(), size) : 0;
-            out.truncate(start); // drop whatever an earlier attempt wrote past its last durable offset
+            if (resuming) { // a new target is empty (and cutting a file to 0 makes ext4 flush it at close)
+                out.truncate(start); // drop whatever an earlier attempt wrote past its last durable offset
+            }
             out.truncate(size); // at full size from the start, so no write extends the file: XFS would preallocate
             in.adviseSequential();
             Throttle throttle = new Throttle(request.bandwidthBytesPerSecond());
