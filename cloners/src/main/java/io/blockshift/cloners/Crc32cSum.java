@@ -63,13 +63,21 @@ final class Crc32cSum {
         });
     }
 
-    /** Checksums the whole of {@code source} and of {@code target} and compares them. */
+    /**
+     * Checksums the whole of {@code source} and of {@code target} and compares them: the target on
+     * a second thread while this one checksums the source.
+     *
+     * @throws CloneException VERIFICATION_FAILED when they differ
+     */
     static CloneResult compare(String cloner, NativeFile source, NativeFile target, long size, long bytesCopied,
             Runnable tick) throws CloneException {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(CopyingCloner.CHUNK);
-        Crc32cSum sourceSum = new Crc32cSum();
-        sourceSum.update(source, 0, size, buffer, tick);
-        return sourceSum.verify(cloner, source, target, size, bytesCopied, buffer, tick);
+        long targetSize = target.size();
+        try (TargetReadBack readBack = new TargetReadBack(target, CopyingCloner.CHUNK)) {
+            readBack.upTo(targetSize);
+            Crc32cSum sourceSum = new Crc32cSum();
+            sourceSum.update(source, 0, size, ByteBuffer.allocateDirect(CopyingCloner.CHUNK), tick);
+            return sourceSum.compare(cloner, source, target, size, bytesCopied, readBack.await(targetSize, tick));
+        }
     }
 
     /**
@@ -88,18 +96,6 @@ final class Crc32cSum {
                     ? compare(cloner, source, target, size, 0, progress::tick)
                     : new CloneResult(cloner, size, 0, null, null, null);
         }
-    }
-
-    /**
-     * Checksums {@code target} (after its final sync) and compares it with this, the source's sum.
-     *
-     * @throws CloneException VERIFICATION_FAILED when they differ
-     */
-    CloneResult verify(String cloner, NativeFile source, NativeFile target, long size, long bytesCopied,
-            ByteBuffer buffer, Runnable tick) throws CloneException {
-        Crc32cSum targetSum = new Crc32cSum();
-        targetSum.update(target, 0, target.size(), buffer, tick);
-        return compare(cloner, source, target, size, bytesCopied, targetSum);
     }
 
     /**
