@@ -220,20 +220,26 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             Path source = Path.of(plan.source());
             Path target = Path.of(plan.target());
             Path partial = Path.of(plan.partialTarget());
+            Cloner cloner = cloners.all().get(plan.cloner());
+            if (cloner == null) {
+                throw ApplicationFailure.newNonRetryableFailure("cloner '" + plan.cloner()
+                        + "' is not on this worker's classpath; known: " + cloners.names(), "UnknownCloner");
+            }
+            if (Files.exists(partial) && Files.exists(target) && Files.isSameFile(partial, target)) {
+                Files.delete(partial); // an earlier attempt published B and died before removing this second name
+            }
             if (Files.exists(target) && !Files.exists(partial)) {
-                log.info("clone: {} was already cloned by an earlier attempt", target);
-                return new CloneReport(plan.cloner(), plan.clonerReason(), Files.size(target), 0, 0, null, null, null);
+                // An earlier attempt published B and died before reporting: report what it would have.
+                log.info("clone: {} was already cloned by an earlier attempt; checksumming it again", target);
+                CloneResult result = recheck(cloner, new CloneRequest(source, target, 0, 0, plan.verify()), context);
+                return new CloneReport(result.cloner(), plan.clonerReason(), result.size(), 0, 0,
+                        result.checksumAlgorithm(), result.sourceChecksum(), result.targetChecksum());
             }
             long resumeFrom = context.getHeartbeatDetails(StepProgress.class)
                     .filter(p -> Files.exists(partial))
                     .map(StepProgress::resumeOffset).orElse(0L);
             if (resumeFrom == 0) {
                 Files.deleteIfExists(partial);
-            }
-            Cloner cloner = cloners.all().get(plan.cloner());
-            if (cloner == null) {
-                throw ApplicationFailure.newNonRetryableFailure("cloner '" + plan.cloner()
-                        + "' is not on this worker's classpath; known: " + cloners.names(), "UnknownCloner");
             }
             CloneRequest request = new CloneRequest(source, partial, plan.bandwidthBytesPerSecond(), resumeFrom, plan.verify());
             log.info("clone: {} -> {} with {}{}", source, target, cloner.name(),
@@ -266,6 +272,19 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             return new CloneReport(result.cloner(), plan.clonerReason(), result.size(), result.bytesCopied(), resumeFrom,
                     result.checksumAlgorithm(), result.sourceChecksum(), result.targetChecksum());
         });
+    }
+
+    private static CloneResult recheck(Cloner cloner, CloneRequest request, ActivityExecutionContext context)
+            throws IOException {
+        try {
+            return cloner.recheck(request, (offset, done, total) ->
+                    context.heartbeat(new StepProgress("clone", done, total, offset)));
+        } catch (CloneException e) {
+            if (!e.retryable()) {
+                throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), "Clone" + e.kind(), e);
+            }
+            throw e;
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.blockshift.cloners;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -14,8 +15,10 @@ import java.util.Locale;
  *
  * <pre>java -cp CLASSPATH io.blockshift.cloners.CloneBenchmarkMain CLONER SOURCE TARGET [--no-verify] [--bandwidth BYTES_PER_S]</pre>
  *
- * <p>Prints {@code cloner= seconds= copySeconds= nativeInitSeconds= bytesCopied= size= heapPeakMiB= directMiB= rssPeakMiB=}:
+ * <p>Prints {@code cloner= seconds= copySeconds= cpuSeconds= nativeInitSeconds= bytesCopied= size= heapPeakMiB= directMiB= rssPeakMiB=}:
  * seconds is the whole clone, copySeconds until the target was durable (before the target checksum),
+ * cpuSeconds the CPU time of all the JVM's threads during the clone (user and system; the kernel's
+ * writeback threads not included),
  * nativeInitSeconds the one-time loading of libc through JNA (not part of seconds),
  * heapPeakMiB the JVM's peak heap use, rssPeakMiB the process's peak resident set (VmHWM).
  */
@@ -44,6 +47,8 @@ public final class CloneBenchmarkMain {
         long size = Files.size(source);
         long nativeStart = System.nanoTime();
         Libc.C.getClass(); // loads libc through JNA: once per JVM, so outside the clone's time
+        OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpuStart = os.getProcessCpuTime();
         long start = System.nanoTime();
         long[] durableAt = {0};
         CloneResult result = choice.cloner().clone(request, (offset, done, total) -> {
@@ -52,14 +57,16 @@ public final class CloneBenchmarkMain {
             }
         });
         long end = System.nanoTime();
+        long cpu = os.getProcessCpuTime() - cpuStart;
         long heapPeak = ManagementFactory.getMemoryPoolMXBeans().stream()
                 .filter(pool -> pool.getType() == MemoryType.HEAP)
                 .mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
         long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                 .filter(pool -> pool.getName().equals("direct"))
                 .mapToLong(BufferPoolMXBean::getTotalCapacity).sum();
-        System.out.printf(Locale.ROOT, "cloner=%s seconds=%.3f copySeconds=%.3f nativeInitSeconds=%.3f bytesCopied=%d size=%d heapPeakMiB=%.1f directMiB=%.1f rssPeakMiB=%.1f checksum=%s%n",
-                result.cloner(), (end - start) / 1e9, ((durableAt[0] == 0 ? end : durableAt[0]) - start) / 1e9, (start - nativeStart) / 1e9,
+        System.out.printf(Locale.ROOT, "cloner=%s seconds=%.3f copySeconds=%.3f cpuSeconds=%.3f nativeInitSeconds=%.3f bytesCopied=%d size=%d heapPeakMiB=%.1f directMiB=%.1f rssPeakMiB=%.1f checksum=%s%n",
+                result.cloner(), (end - start) / 1e9, ((durableAt[0] == 0 ? end : durableAt[0]) - start) / 1e9, cpu / 1e9,
+                (start - nativeStart) / 1e9,
                 result.bytesCopied(), result.size(), heapPeak / 1048576.0, direct / 1048576.0, peakRssKiB() / 1024.0,
                 result.targetChecksum());
     }

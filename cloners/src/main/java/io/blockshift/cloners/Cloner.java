@@ -43,4 +43,19 @@ public interface Cloner {
 
     /** Copies the source to the target. */
     CloneResult clone(CloneRequest request, CloneListener listener) throws IOException;
+
+    /**
+     * What {@link #clone} reports, for a {@code request.target()} that an earlier attempt finished
+     * but could not report (its worker died after the copy was complete): the checksums this cloner
+     * takes for such a request, taken again from the source and the finished target, or none where
+     * it takes none. Copies nothing ({@code bytesCopied} 0) and changes nothing; calls the listener
+     * as {@link #clone} does.
+     *
+     * <p>The default checksums when {@link CloneRequest#verify()}, as reflink and command do.
+     *
+     * @throws CloneException VERIFICATION_FAILED when source and target differ
+     */
+    default CloneResult recheck(CloneRequest request, CloneListener listener) throws IOException {
+        return Crc32cSum.recheck(name(), request, request.verify(), listener);
+    }
 }

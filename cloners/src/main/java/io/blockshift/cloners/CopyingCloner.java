@@ -11,17 +11,21 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 
 /**
- * The copy loop that {@link PlainCloner} and {@link SparseCloner} share: read a chunk, hash it,
- * write it (sparse: skip it if all zeros, else have the kernel copy it), start its writeback every
- * {@link #WRITEBACK_EVERY} bytes, throttle, make it durable every {@link #DURABLE_EVERY} bytes
- * written or {@link #DURABLE_NANOS}, whichever comes first, and report; meanwhile a second thread
- * reads the target back behind the copy and checksums it ({@link TargetReadBack}).
+ * The copy that {@link PlainCloner} and {@link SparseCloner} share, on three threads: a
+ * {@link SourceScan} reads the source just ahead of the copy and checksums it (sparse: and finds the
+ * chunks that are all zeros); the copying thread has the kernel copy each chunk it is handed
+ * (sparse: unless all zeros), starts its writeback every {@link #WRITEBACK_EVERY} bytes, throttles,
+ * makes the target durable every {@link #DURABLE_EVERY} bytes written or {@link #DURABLE_NANOS},
+ * whichever comes first, and reports; a {@link TargetReadBack} reads the target back behind the copy
+ * and checksums it.
  *
  * <p>Why this shape (measured, bench/clone/RESULTS.md): each fdatasync waits for the disk and the
  * journal, so syncing every 64 MiB of <em>offset</em> (a sync every four 1 MiB extents
  * of a 5% image) made the sparse copy mostly waiting; {@code sync_file_range(SYNC_FILE_RANGE_WRITE)}
  * behind the copy keeps the disk busy while the CPU copies, so the syncs, the last one included,
- * find little left to write; and reading the target back on the second core hides that pass.
+ * find little left to write; a kernel copy (no pass through user space) is the cheapest way into
+ * the target's page cache; and with both checksums on the other core the copying thread does
+ * nothing else, so the copy takes about as long as the disk takes to write the data.
  *
  * <ul>
  *   <li>The target has the source's size from the start (a hole), so a partial target's size says
@@ -29,13 +33,14 @@ import java.util.Objects;
  *   <li>Resumes from {@link CloneRequest#resumeOffset()}: the target is cut back to that offset (any
  *       bytes past it were never reported durable) and the source's prefix is hashed again, so the
  *       checksum always covers the whole file. A missing target means starting over.
- *   <li>Memory is two direct buffers of {@link #CHUNK} bytes a clone (the copy's and the
- *       read-back's; and one shared read-only buffer of zeros), whatever the file's size.
- *   <li>The source checksum is of what was read from the source; the target checksum is of what
- *       is read back from the target file (data extents only, holes folded in as zeros), range by
- *       range once the copy has written it, and covers the whole file (a resumed copy reads the
- *       prefix back too). Both always run: a copy through user space can go wrong in ways a reflink
- *       cannot.
+ *   <li>Memory is two direct buffers of {@link #CHUNK} bytes a clone (the scan's and the
+ *       read-back's; a third only where the kernel cannot copy; and one shared read-only buffer of
+ *       zeros), whatever the file's size.
+ *   <li>The source checksum is of what the scan read from the source (the kernel copy reads the
+ *       same unchanging file again); the target checksum is of what is read back from the target
+ *       file (data extents only, holes folded in as zeros), range by range once the copy has
+ *       written it, and covers the whole file (a resumed copy reads the prefix back too). Both
+ *       always run, so a wrong copy, from whatever cause, fails VERIFICATION_FAILED.
  *   <li>On failure the partial target stays (a retry resumes from the last durable offset); the
  *       caller removes it when it gives up.
  *   <li>At every fdatasync the source and target paths are checked to still name the files being
@@ -48,7 +53,7 @@ abstract class CopyingCloner implements Cloner {
     static final long DURABLE_EVERY = 1L << 30;
     /** How long at most between fdatasyncs, for slow (throttled) copies. */
     static final long DURABLE_NANOS = 1_000_000_000L;
-    /** The copy's only buffer; sparse copies skip chunks of this size (aligned) that are all zeros. */
+    /** The size of the scan's and the read-back's buffers; sparse copies skip chunks of this size (aligned) that are all zeros. */
     static final int CHUNK = 1 << 20;
     /** How much to write before starting its writeback, so the disk works while the copy goes on. */
     static final long WRITEBACK_EVERY = 8L << 20;
@@ -99,24 +104,33 @@ abstract class CopyingCloner implements Cloner {
             Object targetKey = fileKey(target, CloneException.Kind.IO, "target");
             long size = in.size();
             long start = resuming ? Math.min(request.resumeOffset(), size) : 0;
-            out.truncate(start); // drop whatever an earlier attempt wrote past its last durable offset
+            if (resuming) { // a new target is empty (and cutting a file to 0 makes ext4 flush it at close)
+                out.truncate(start); // drop whatever an earlier attempt wrote past its last durable offset
+            }
             out.truncate(size); // at full size from the start, so no write extends the file: XFS would preallocate
             in.adviseSequential();
             Throttle throttle = new Throttle(request.bandwidthBytesPerSecond());
             int chunk = throttle.chunkSize(CHUNK);
-            ByteBuffer buffer = ByteBuffer.allocateDirect(chunk);
             long total = sparse ? dataBytes(in, start, size) : size - start;
-            try (TargetReadBack readBack = new TargetReadBack(out, chunk)) {
-                Copy copy = new Copy(in, out, buffer, throttle, start, new Progress(listener, start, total), readBack,
+            try (SourceScan scan = new SourceScan(in, start, size, sparse, chunk);
+                 TargetReadBack readBack = new TargetReadBack(out, chunk)) {
+                Copy copy = new Copy(in, out, chunk, throttle, start, new Progress(listener, start, total), readBack,
                         () -> checkStillThere(source, sourceKey, target, targetKey));
-                copy.sourceSum.update(in, 0, start, buffer, copy.progress::tick);
                 readBack.upTo(start);
-                in.walk(start, size, sparse, (from, to) -> copy.sourceSum.updateZeros(to - from), copy::data);
+                for (SourceScan.Chunk next; (next = scan.next(copy.progress::tick)) != null; ) {
+                    copy.copy(next);
+                }
                 copy.sync(size);
                 Crc32cSum targetSum = readBack.await(size, copy.progress::tick);
-                return copy.sourceSum.compare(name(), in, out, size, copy.written, targetSum);
+                return scan.sum().compare(name(), in, out, size, copy.written, targetSum);
             }
         }
+    }
+
+    /** Checksums source and target again: plain and sparse always checksum. */
+    @Override
+    public final CloneResult recheck(CloneRequest request, CloneListener listener) throws IOException {
+        return Crc32cSum.recheck(name(), request, true, listener);
     }
 
     /** The state of one copy. */
@@ -124,23 +138,23 @@ abstract class CopyingCloner implements Cloner {
 
         final NativeFile in;
         final NativeFile out;
-        final ByteBuffer buffer;
+        final int chunkSize;
         final Throttle throttle;
         final Progress progress;
         final TargetReadBack readBack;
         final Check stillThere;
-        final Crc32cSum sourceSum = new Crc32cSum();
-        boolean kernelCopy = sparse;
+        boolean kernelCopy = true;
+        ByteBuffer buffer; // only once the kernel cannot copy between these two files
         long written;
         long writtenAtSync;
         long writebackFrom;
         long lastSync = System.nanoTime();
 
-        Copy(NativeFile in, NativeFile out, ByteBuffer buffer, Throttle throttle, long start, Progress progress,
+        Copy(NativeFile in, NativeFile out, int chunkSize, Throttle throttle, long start, Progress progress,
                 TargetReadBack readBack, Check stillThere) {
             this.in = in;
             this.out = out;
-            this.buffer = buffer;
+            this.chunkSize = chunkSize;
             this.throttle = throttle;
             this.progress = progress;
             this.readBack = readBack;
@@ -148,38 +162,48 @@ abstract class CopyingCloner implements Cloner {
             this.writebackFrom = start;
         }
 
-        /** Copies one data extent in chunks aligned to the buffer's size. */
-        void data(long from, long to) throws CloneException {
-            long position = from;
-            while (position < to) {
-                int n = (int) Math.min(buffer.capacity() - position % buffer.capacity(), to - position);
-                buffer.clear().limit(n);
-                if (in.read(buffer, position) < n) {
-                    throw new CloneException(CloneException.Kind.SOURCE_UNAVAILABLE,
-                            "source " + in.path() + " shrank while copying (end of file before " + (position + n) + ")");
-                }
-                sourceSum.update(buffer.position(0));
-                if (!(sparse && isZeros(buffer.position(0)))) {
-                    kernelCopy = kernelCopy && out.copyFrom(in, position, n);
-                    if (!kernelCopy) {
-                        out.write(buffer, position);
-                    }
-                    written += n;
-                }
-                position += n;
-                readBack.upTo(position);
-                progress.advance(n);
-                if (position - writebackFrom >= WRITEBACK_EVERY) {
-                    out.startWriteback(writebackFrom, position - writebackFrom);
-                    writebackFrom = position;
-                }
-                passThrottle(n);
-                if (written - writtenAtSync >= durableEvery || System.nanoTime() - lastSync >= DURABLE_NANOS) {
-                    sync(position);
-                } else {
-                    progress.tick();
+        /** Copies one chunk the scan read (sparse: unless it is all zeros), then writeback, throttle, sync. */
+        void copy(SourceScan.Chunk chunk) throws CloneException {
+            if (!chunk.zeros()) {
+                write(chunk.position(), chunk.length());
+                written += chunk.length();
+            }
+            long position = chunk.end();
+            readBack.upTo(position);
+            progress.advance(chunk.length());
+            if (position - writebackFrom >= WRITEBACK_EVERY) {
+                out.startWriteback(writebackFrom, position - writebackFrom);
+                writebackFrom = position;
+            }
+            passThrottle(chunk.length());
+            if (written - writtenAtSync >= durableEvery || System.nanoTime() - lastSync >= DURABLE_NANOS) {
+                sync(position);
+            } else {
+                progress.tick();
+            }
+        }
+
+        /**
+         * Has the kernel copy [position, position + n) from the source (sparse: copy_file_range, which
+         * may share blocks; plain: sendfile, which writes every byte); where it cannot, for good,
+         * reads the chunk again and writes it from a buffer.
+         */
+        private void write(long position, int n) throws CloneException {
+            if (kernelCopy) {
+                kernelCopy = sparse ? out.copyFrom(in, position, n) : out.sendFrom(in, position, n);
+                if (kernelCopy) {
+                    return;
                 }
             }
+            if (buffer == null) {
+                buffer = ByteBuffer.allocateDirect(chunkSize);
+            }
+            buffer.clear().limit(n);
+            if (in.read(buffer, position) < n) {
+                throw new CloneException(CloneException.Kind.SOURCE_UNAVAILABLE,
+                        "source " + in.path() + " shrank while copying (end of file before " + (position + n) + ")");
+            }
+            out.write(buffer, position);
         }
 
         private void passThrottle(int n) throws CloneException {

@@ -63,25 +63,39 @@ final class Crc32cSum {
         });
     }
 
-    /** Checksums the whole of {@code source} and of {@code target} and compares them. */
-    static CloneResult compare(String cloner, NativeFile source, NativeFile target, long size, long bytesCopied,
-            Runnable tick) throws CloneException {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(CopyingCloner.CHUNK);
-        Crc32cSum sourceSum = new Crc32cSum();
-        sourceSum.update(source, 0, size, buffer, tick);
-        return sourceSum.verify(cloner, source, target, size, bytesCopied, buffer, tick);
-    }
-
     /**
-     * Checksums {@code target} (after its final sync) and compares it with this, the source's sum.
+     * Checksums the whole of {@code source} and of {@code target} and compares them: the target on
+     * a second thread while this one checksums the source.
      *
      * @throws CloneException VERIFICATION_FAILED when they differ
      */
-    CloneResult verify(String cloner, NativeFile source, NativeFile target, long size, long bytesCopied,
-            ByteBuffer buffer, Runnable tick) throws CloneException {
-        Crc32cSum targetSum = new Crc32cSum();
-        targetSum.update(target, 0, target.size(), buffer, tick);
-        return compare(cloner, source, target, size, bytesCopied, targetSum);
+    static CloneResult compare(String cloner, NativeFile source, NativeFile target, long size, long bytesCopied,
+            Runnable tick) throws CloneException {
+        long targetSize = target.size();
+        try (TargetReadBack readBack = new TargetReadBack(target, CopyingCloner.CHUNK)) {
+            readBack.upTo(targetSize);
+            Crc32cSum sourceSum = new Crc32cSum();
+            sourceSum.update(source, 0, size, ByteBuffer.allocateDirect(CopyingCloner.CHUNK), tick);
+            return sourceSum.compare(cloner, source, target, size, bytesCopied, readBack.await(targetSize, tick));
+        }
+    }
+
+    /**
+     * For {@link Cloner#recheck}: the result of a finished clone of {@code request}, checksummed
+     * again (source and target compared) when {@code checksum}, else without checksums.
+     */
+    static CloneResult recheck(String cloner, CloneRequest request, boolean checksum, CloneListener listener)
+            throws CloneException {
+        try (NativeFile source = NativeFile.openSource(request.source());
+             NativeFile target = NativeFile.openFinishedTarget(request.target())) {
+            long size = source.size();
+            Progress progress = new Progress(listener, size, size);
+            progress.advance(size);
+            progress.durable(size);
+            return checksum
+                    ? compare(cloner, source, target, size, 0, progress::tick)
+                    : new CloneResult(cloner, size, 0, null, null, null);
+        }
     }
 
     /**

@@ -23,6 +23,7 @@ interface Libc extends Library {
     int O_TRUNC = 01000;
     int O_CLOEXEC = 02000000;
 
+    int SEEK_SET = 0;
     int SEEK_END = 2;
     int SEEK_DATA = 3;
     int SEEK_HOLE = 4;
@@ -59,6 +60,8 @@ interface Libc extends Library {
     long pread(int fd, Pointer buf, long count, long offset);
 
     long pwrite(int fd, Pointer buf, long count, long offset);
+
+    long sendfile(int outFd, int inFd, LongByReference inOffset, long count);
 
     long copy_file_range(int fdIn, LongByReference offIn, int fdOut, LongByReference offOut, long len, int flags);
 

@@ -46,13 +46,32 @@ final class NativeFile implements AutoCloseable {
         return open(path, Role.TARGET, Libc.O_RDWR | Libc.O_CLOEXEC, 0, "open target");
     }
 
+    /** Opens a finished target read-only, to checksum it again. */
+    static NativeFile openFinishedTarget(Path path) throws CloneException {
+        return open(path, Role.TARGET, Libc.O_RDONLY | Libc.O_CLOEXEC, 0, "open target");
+    }
+
+    /**
+     * This same file opened again, read-only, with a file offset of its own (through
+     * {@code /proc/self/fd}, so it is this file even if its path now names another): for a thread
+     * that reads it while another writes it with {@link #sendFrom}, which moves the file offset.
+     */
+    NativeFile reopenForReading() throws CloneException {
+        return open(Path.of("/proc/self/fd/" + fd), role, Libc.O_RDONLY | Libc.O_CLOEXEC, 0, "open again", path);
+    }
+
     private static NativeFile open(Path path, Role role, int flags, int mode, String what) throws CloneException {
-        byte[] name = path.toString().getBytes(Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8")));
-        int fd = Libc.C.open(Arrays.copyOf(name, name.length + 1), flags, mode);
+        return open(path, role, flags, mode, what, path);
+    }
+
+    private static NativeFile open(Path path, Role role, int flags, int mode, String what, Path name)
+            throws CloneException {
+        byte[] bytes = path.toString().getBytes(Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8")));
+        int fd = Libc.C.open(Arrays.copyOf(bytes, bytes.length + 1), flags, mode);
         if (fd < 0) {
-            throw failure(what, path, role, Native.getLastError());
+            throw failure(what, name, role, Native.getLastError());
         }
-        return new NativeFile(path, role, fd);
+        return new NativeFile(name, role, fd);
     }
 
     Path path() {
@@ -187,6 +206,42 @@ final class NativeFile implements AutoCloseable {
             }
             if (done == 0 && (errno == Libc.EXDEV || errno == Libc.EINVAL || errno == Libc.ENOSYS
                     || errno == Libc.EOPNOTSUPP || errno == Libc.EBADF)) {
+                return false;
+            }
+            throw failure("copy into", offset + done, errno);
+        }
+        return true;
+    }
+
+    /**
+     * Copies {@code length} bytes at {@code offset} from {@code source} to the same offset here with
+     * {@code sendfile}: the kernel copies through the page cache without user space, and unlike
+     * {@code copy_file_range} never makes the two files share blocks, so every byte is written.
+     * Moves this file's offset.
+     *
+     * @return false, having copied nothing, when the kernel cannot do it for these two files
+     */
+    boolean sendFrom(NativeFile source, long offset, long length) throws CloneException {
+        if (Libc.C.lseek(fd, offset, Libc.SEEK_SET) < 0) {
+            throw failure("seek in", Native.getLastError());
+        }
+        LongByReference in = new LongByReference(offset);
+        long done = 0;
+        while (done < length) {
+            long n = Libc.C.sendfile(fd, source.fd, in, length - done);
+            if (n > 0) {
+                done += n;
+                continue;
+            }
+            if (n == 0) {
+                throw new CloneException(CloneException.Kind.SOURCE_UNAVAILABLE,
+                        "source " + source.path + " shrank while copying (end of file at " + (offset + done) + ")");
+            }
+            int errno = Native.getLastError();
+            if (errno == Libc.EINTR) {
+                continue;
+            }
+            if (done == 0 && (errno == Libc.EINVAL || errno == Libc.ENOSYS || errno == Libc.EOPNOTSUPP)) {
                 return false;
             }
             throw failure("copy into", offset + done, errno);

@@ -1,8 +1,9 @@
 package io.blockshift.cloners;
 
 /**
- * Copies every byte, holes included, through one 1 MiB buffer (pread, pwrite): works on any filesystem, and is the
- * slowest. The target is fully allocated.
+ * Copies every byte, holes included, with {@code sendfile} (an in-kernel copy through the page
+ * cache that, unlike {@code copy_file_range}, never shares blocks), or through a 1 MiB buffer where
+ * the kernel cannot: works on any filesystem, and the target is fully allocated.
  */
 public final class PlainCloner extends CopyingCloner {
 

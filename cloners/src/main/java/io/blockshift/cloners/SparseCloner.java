@@ -5,16 +5,16 @@ package io.blockshift.cloners;
  * size. The fast choice for raw disk images on filesystems that cannot reflink (ext4, say).
  *
  * <p>How: {@code lseek(SEEK_DATA / SEEK_HOLE)} finds the data extents; each is read in 1 MiB chunks
- * aligned to 1 MiB (the read feeds the source checksum), and each chunk is written with
- * {@code copy_file_range} (an in-kernel copy; on NFS 4.2 a server-side copy; on XFS or btrfs the
- * blocks are shared), falling back to {@code pwrite} from the buffer for good at the first
+ * aligned to 1 MiB on a second thread (the read feeds the source checksum), and each chunk is
+ * written with {@code copy_file_range} (an in-kernel copy; on NFS 4.2 a server-side copy; on XFS or
+ * btrfs the blocks are shared), falling back to {@code pwrite} from a buffer for good at the first
  * EXDEV / EINVAL / ENOSYS / EOPNOTSUPP. On ext4 that in-kernel copy reads the page-cached source
  * a second time, and still measured faster here than {@code pwrite} from the buffer just read.
  *
  * <p>Zeros: a chunk inside a data extent that reads as all zeros is not written, so it becomes a
- * hole in the target. Finding it costs one compare of bytes already read, and it gives back the
- * space of zero-filled or preallocated regions (a raw image written by an installer, say). Zero runs
- * shorter than a chunk, or not aligned to one, are copied.
+ * hole in the target. Finding it costs one compare of bytes already read (on the scan's thread), and
+ * it gives back the space of zero-filled or preallocated regions (a raw image written by an
+ * installer, say). Zero runs shorter than a chunk, or not aligned to one, are copied.
  */
 public final class SparseCloner extends CopyingCloner {
 

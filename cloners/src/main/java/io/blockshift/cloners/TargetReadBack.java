@@ -11,7 +11,8 @@ import java.nio.ByteBuffer;
  *
  * <p>What it reads is what the target file holds once those bytes were written: the same page
  * cache a read after the final fdatasync would see (the copy never rewrites a range it has handed
- * over). Memory: one buffer.
+ * over). It reads through a descriptor of its own: its SEEK_DATA / SEEK_HOLE move the file offset,
+ * which the copy's {@code sendfile} writes at. Memory: one buffer.
  */
 final class TargetReadBack implements AutoCloseable {
 
@@ -26,8 +27,9 @@ final class TargetReadBack implements AutoCloseable {
     private volatile boolean closed;
     private CloneException failure;
 
-    TargetReadBack(NativeFile target, int bufferSize) {
-        this.target = target;
+    /** Starts reading back {@code target}, which it opens again for itself. */
+    TargetReadBack(NativeFile target, int bufferSize) throws CloneException {
+        this.target = target.reopenForReading();
         this.buffer = ByteBuffer.allocateDirect(bufferSize);
         this.thread = new Thread(this::run, "blockshift-read-back " + target.path().getFileName());
         thread.setDaemon(true);
@@ -116,7 +118,7 @@ final class TargetReadBack implements AutoCloseable {
         }
     }
 
-    /** Stops the thread (after the read it may be in) before the target is closed. */
+    /** Stops the thread (after the read it may be in) and closes its descriptor. */
     @Override
     public void close() {
         synchronized (this) {
@@ -127,6 +129,8 @@ final class TargetReadBack implements AutoCloseable {
             thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            target.close();
         }
     }
 }

@@ -148,6 +148,39 @@ class CopyingClonerTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"plain", "sparse"})
+    void sourceShrinkingWhileCopyingIsSourceUnavailable(String name) throws Exception {
+        Path source = TestFiles.randomFile(dir.resolve("source.img"), 32L * MiB);
+        CloneException e = assertThrows(CloneException.class, () -> cloner(name, 2L * MiB)
+                .clone(CloneRequest.of(source, dir.resolve("target.img")), (offset, done, total) -> {
+                    try (var file = java.nio.channels.FileChannel.open(source, java.nio.file.StandardOpenOption.WRITE)) {
+                        file.truncate(4L * MiB);
+                    } catch (Exception ex) {
+                        throw new IllegalStateException(ex);
+                    }
+                }));
+        assertEquals(CloneException.Kind.SOURCE_UNAVAILABLE, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().contains("shrank while copying"), e.getMessage());
+        assertEquals(List.of(), copyThreads(), "the scan and read-back threads ended with the clone");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "sparse"})
+    void aCancelEndsTheScanAndReadBackThreadsWithTheClone(String name) throws Exception {
+        Path source = TestFiles.randomFile(dir.resolve("source.img"), 32L * MiB);
+        assertThrows(CancellationException.class, () -> cloner(name, 2L * MiB)
+                .clone(CloneRequest.of(source, dir.resolve("target.img")), (offset, done, total) -> {
+                    throw new CancellationException("cancelled");
+                }));
+        assertEquals(List.of(), copyThreads());
+    }
+
+    private static List<String> copyThreads() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(thread -> thread.startsWith("blockshift-")).toList();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "sparse"})
     void missingSourceIsSourceUnavailableAndCreatesNoTarget(String name) {
         CloneException e = assertThrows(CloneException.class, () -> cloner(name, 2L * MiB)
                 .clone(CloneRequest.of(dir.resolve("missing.img"), dir.resolve("target.img")), CloneListener.IGNORE));
@@ -190,5 +223,55 @@ class CopyingClonerTest {
         CloneResult result = cloner(name, 2L * MiB).clone(CloneRequest.of(source, dir.resolve("target.img")), CloneListener.IGNORE);
         assertEquals(0, Files.size(dir.resolve("target.img")));
         assertEquals("00000000", result.targetChecksum());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "sparse"})
+    void recheckOfAFinishedCopyReportsTheChecksumsTheCloneReportedAndChangesNothing(String name) throws Exception {
+        Path source = source();
+        Path target = dir.resolve("target.img");
+        CloneResult cloned = cloner(name, 4L * MiB).clone(CloneRequest.of(source, target), CloneListener.IGNORE);
+        long modified = Files.getLastModifiedTime(target).toMillis();
+        List<Long> offsets = new ArrayList<>();
+
+        // what a retry sees after a worker died between finishing the copy and reporting it
+        CloneResult rechecked = cloner(name, 4L * MiB).recheck(CloneRequest.of(source, target).withVerify(false),
+                (offset, done, total) -> offsets.add(offset));
+
+        assertEquals(new CloneResult(name, Files.size(source), 0, "crc32c", cloned.sourceChecksum(), cloned.targetChecksum()),
+                rechecked, "the same checksums, nothing copied (the copying cloners checksum even without verify)");
+        assertEquals(List.of(Files.size(source)), offsets.subList(0, 1), "reports the whole target durable");
+        assertEquals(modified, Files.getLastModifiedTime(target).toMillis());
+        assertTrue(TestFiles.sameBytes(source, target));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain", "sparse"})
+    void recheckOfATargetThatDiffersFromTheSourceFailsVerification(String name) throws Exception {
+        Path source = source();
+        Path target = dir.resolve("target.img");
+        cloner(name, 4L * MiB).clone(CloneRequest.of(source, target), CloneListener.IGNORE);
+        TestFiles.writeZeros(target, 0, 4096); // the source has data there
+
+        CloneException e = assertThrows(CloneException.class,
+                () -> cloner(name, 4L * MiB).recheck(CloneRequest.of(source, target), CloneListener.IGNORE));
+
+        assertEquals(CloneException.Kind.VERIFICATION_FAILED, e.kind());
+        assertTrue(e.getMessage().contains(target + " does not match " + source), e.getMessage());
+    }
+
+    @Test
+    void recheckByAClonerThatChecksumsOnlyWhenAskedChecksumsOnlyWhenAsked() throws Exception {
+        Path source = source();
+        Path target = dir.resolve("target.img");
+        Files.copy(source, target);
+        Cloner vendor = new TestOnlyCloner(); // recheck is the interface's default
+
+        CloneResult unverified = vendor.recheck(CloneRequest.of(source, target).withVerify(false), CloneListener.IGNORE);
+        CloneResult verified = vendor.recheck(CloneRequest.of(source, target), CloneListener.IGNORE);
+
+        assertEquals(new CloneResult("test-only", Files.size(source), 0, null, null, null), unverified);
+        String crc = TestFiles.crc32cOfEveryByte(source);
+        assertEquals(new CloneResult("test-only", Files.size(source), 0, "crc32c", crc, crc), verified);
     }
 }

@@ -165,6 +165,17 @@ class FilesystemsTest {
         assertTrue(blocks <= 5L * MiB / 512 + 64, "holes stay holes: " + blocks + " blocks");
     }
 
+    @Test
+    void plainOnXfsWritesEveryByteAndSharesNoBlocks() throws Exception {
+        Path source = image(onXfs);
+        Path target = onXfs.resolve("copy.img");
+        CloneResult result = new PlainCloner().clone(CloneRequest.of(source, target), CloneListener.IGNORE);
+        assertTrue(TestFiles.sameBytes(source, target));
+        assertFalse(TestFiles.hasSharedExtents(target), "sendfile copies, where copy_file_range would clone on XFS");
+        assertTrue(TestFiles.allocatedBlocks(target) >= 64L * MiB / 512, "holes included, every block allocated");
+        assertEquals(64L * MiB, result.bytesCopied());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"plain", "sparse"})
     void fullTargetFilesystemIsNoSpaceAndOnlyThePartialTargetIsLeft(String name) throws Exception {

@@ -131,6 +131,35 @@ class ClonersOnLibvirtTest extends LibvirtTemporalTest {
         }
     }
 
+    @Test
+    void aCloneStepRunAgainAfterBWasPublishedReportsTheChecksumOfAAndB() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
+            vm.write(0x11, 1);
+            MigrateDiskRequest request = request(vm, vm.target());
+            request.cloner = "sparse";
+            request.keepSource = true; // A stays, to be checksummed here
+            // the second run of CloneBase finds B published, as a retry after the worker died before reporting would
+            HookedActivities activities = activities(vm.dst).everyStepTwice();
+
+            MigrateDiskResult result = migrate(activities, request);
+
+            assertEquals("crc32c", result.checksumAlgorithm());
+            assertEquals(crc32c(vm.vda), result.checksum(), "A and B checksummed again, not left out");
+            assertEquals(crc32c(vm.vda), crc32c(vm.target()));
+        }
+    }
+
+    private static String crc32c(Path file) throws Exception {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        try (var in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 20];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                crc.update(buffer, 0, n);
+            }
+        }
+        return String.format("%08x", crc.getValue());
+    }
+
     record Migrated(MigrateDiskResult result, MigrationHistory history) {
     }
 
