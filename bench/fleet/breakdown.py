@@ -54,18 +54,19 @@ def child_figures(history):
 
 
 def refills(fleet):
-    """For each child that closed while others waited: seconds until the fleet started the next one."""
-    closes, starts = [], []
+    """For each child started after the first wave: seconds since the latest end the fleet heard of
+    before it (a child's DiskFinished signal, which comes before its close event, or the close)."""
+    ends, starts = [], []
     for e in fleet:
-        if e["eventType"] == "EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED":
-            closes.append(when(e))
+        if e["eventType"] in ("EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED", "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED"):
+            ends.append(when(e))
         elif e["eventType"] == "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED":
             starts.append(when(e))
     gaps = []
-    for closed in closes:
-        later = [s for s in starts if s >= closed]
-        if later:
-            gaps.append(seconds(closed, min(later)))
+    for started in starts:
+        earlier = [t for t in ends if t <= started]
+        if earlier:
+            gaps.append(seconds(max(earlier), started))
     return gaps
 
 
@@ -85,4 +86,4 @@ row("**per disk: orchestration (start to close minus the activities)**", [c[0] -
 row("per disk: of which activities waiting for the worker to pick them up", [c[2] for c in children])
 row("per disk: of which workflow tasks waiting for the worker", [c[3] for c in children])
 row("per disk: of which workflow tasks running on the worker", [c[4] for c in children])
-row("the fleet: from a disk's close to the start of the next one", refills(fleet))
+row("the fleet: from a disk's end (its signal) to the start of the next one", refills(fleet))
