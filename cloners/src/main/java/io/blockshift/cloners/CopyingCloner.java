@@ -53,7 +53,7 @@ abstract class CopyingCloner implements Cloner {
     static final long DURABLE_EVERY = 1L << 30;
     /** How long at most between fdatasyncs, for slow (throttled) copies. */
     static final long DURABLE_NANOS = 1_000_000_000L;
-    /** The size of the scan's and the read-back's buffers; sparse copies skip chunks of this size (aligned) that are all zeros. */
+    /** The scan's and the read-back's buffer size; sparse copies skip aligned chunks of it that are all zeros. */
     static final int CHUNK = 1 << 20;
     /** How much to write before starting its writeback, so the disk works while the copy goes on. */
     static final long WRITEBACK_EVERY = 8L << 20;
