@@ -11,10 +11,13 @@ import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrateDiskWorkflowImpl;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowServiceException;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.WorkflowReplayer;
 import java.nio.file.Files;
@@ -123,7 +126,15 @@ class WorkerUpgradeTest extends LibvirtTemporalTest {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (true) {
             try {
-                return client.newUntypedWorkflowStub(workflowId).getResult(1, TimeUnit.SECONDS, MigrateDiskResult.class);
+                return client.newUntypedWorkflowStub(workflowId).getResult(2, TimeUnit.SECONDS, MigrateDiskResult.class);
+            } catch (WorkflowServiceException e) {
+                // The dev server answers RESOURCE_EXHAUSTED ("Workflow is busy") to a long poll while the
+                // workflow's history is being written: ask again shortly.
+                if (!(e.getCause() instanceof StatusRuntimeException grpc)
+                        || grpc.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(500);
             } catch (TimeoutException stillRunning) {
                 client.fetchHistory(workflowId).getEvents().stream()
                         .filter(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)
