@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Set;
 
 /**
  * A file opened with libc {@code open()}, so that the sparse seeks, {@code copy_file_range} and
@@ -189,28 +190,9 @@ final class NativeFile implements AutoCloseable {
     boolean copyFrom(NativeFile source, long offset, long length) throws CloneException {
         LongByReference in = new LongByReference(offset);
         LongByReference out = new LongByReference(offset);
-        long done = 0;
-        while (done < length) {
-            long n = Libc.C.copy_file_range(source.fd, in, fd, out, length - done, 0);
-            if (n > 0) {
-                done += n;
-                continue;
-            }
-            if (n == 0) {
-                throw new CloneException(CloneException.Kind.SOURCE_UNAVAILABLE,
-                        "source " + source.path + " shrank while copying (end of file at " + (offset + done) + ")");
-            }
-            int errno = Native.getLastError();
-            if (errno == Libc.EINTR) {
-                continue;
-            }
-            if (done == 0 && (errno == Libc.EXDEV || errno == Libc.EINVAL || errno == Libc.ENOSYS
-                    || errno == Libc.EOPNOTSUPP || errno == Libc.EBADF)) {
-                return false;
-            }
-            throw failure("copy into", offset + done, errno);
-        }
-        return true;
+        return copyInKernel(source, offset, length,
+                remaining -> Libc.C.copy_file_range(source.fd, in, fd, out, remaining, 0),
+                COPY_FILE_RANGE_CANNOT);
     }
 
     /**
@@ -226,9 +208,30 @@ final class NativeFile implements AutoCloseable {
             throw failure("seek in", Native.getLastError());
         }
         LongByReference in = new LongByReference(offset);
+        return copyInKernel(source, offset, length, remaining -> Libc.C.sendfile(fd, source.fd, in, remaining),
+                SENDFILE_CANNOT);
+    }
+
+    /** Errors of a first copy_file_range that mean these two files cannot be copied that way. */
+    private static final Set<Integer> COPY_FILE_RANGE_CANNOT =
+            Set.of(Libc.EXDEV, Libc.EINVAL, Libc.ENOSYS, Libc.EOPNOTSUPP, Libc.EBADF);
+    /** The same for sendfile. */
+    private static final Set<Integer> SENDFILE_CANNOT = Set.of(Libc.EINVAL, Libc.ENOSYS, Libc.EOPNOTSUPP);
+
+    /** One kernel copy call: copies at most {@code remaining} bytes, returns how many, or -1 with errno set. */
+    private interface KernelCopy {
+        long copy(long remaining);
+    }
+
+    /**
+     * Calls {@code call} until {@code length} bytes are copied; false when the first call fails with
+     * one of {@code cannot} (the kernel cannot copy these two files this way: nothing was copied).
+     */
+    private boolean copyInKernel(NativeFile source, long offset, long length, KernelCopy call, Set<Integer> cannot)
+            throws CloneException {
         long done = 0;
         while (done < length) {
-            long n = Libc.C.sendfile(fd, source.fd, in, length - done);
+            long n = call.copy(length - done);
             if (n > 0) {
                 done += n;
                 continue;
@@ -241,7 +244,7 @@ final class NativeFile implements AutoCloseable {
             if (errno == Libc.EINTR) {
                 continue;
             }
-            if (done == 0 && (errno == Libc.EINVAL || errno == Libc.ENOSYS || errno == Libc.EOPNOTSUPP)) {
+            if (done == 0 && cannot.contains(errno)) {
                 return false;
             }
             throw failure("copy into", offset + done, errno);

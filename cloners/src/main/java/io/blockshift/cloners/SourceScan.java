@@ -109,7 +109,7 @@ final class SourceScan implements AutoCloseable {
             hand(END);
         } catch (CloneException e) {
             failure = e;
-        } catch (Closed e) {
+        } catch (StoppedByClose e) {
             // the copy is over
         } catch (RuntimeException e) {
             failure = new CloneException(CloneException.Kind.IO, "reading source " + source.path() + " failed: " + e, e);
@@ -138,20 +138,13 @@ final class SourceScan implements AutoCloseable {
                 stopIfClosed();
             }
         } catch (InterruptedException e) {
-            throw new Closed();
+            throw new StoppedByClose();
         }
     }
 
     private void stopIfClosed() {
         if (closed) {
-            throw new Closed();
-        }
-    }
-
-    /** Ends a scan cut short by {@link #close()}. */
-    private static final class Closed extends RuntimeException {
-        Closed() {
-            super(null, null, false, false);
+            throw new StoppedByClose();
         }
     }
 

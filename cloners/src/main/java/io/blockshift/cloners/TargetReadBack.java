@@ -100,21 +100,14 @@ final class TargetReadBack implements AutoCloseable {
                 failure = e;
                 notifyAll();
             }
-        } catch (InterruptedException | Closed e) {
+        } catch (InterruptedException | StoppedByClose e) {
             // closed
         }
     }
 
     private void stopIfClosed() {
         if (closed) {
-            throw new Closed();
-        }
-    }
-
-    /** Ends a read-back cut short by {@link #close()}. */
-    private static final class Closed extends RuntimeException {
-        Closed() {
-            super(null, null, false, false);
+            throw new StoppedByClose();
         }
     }
 
