@@ -142,6 +142,8 @@ class PreflightRefusalTest extends LibvirtTemporalTest {
             // A snapshot, then an active commit left waiting in READY: a job someone else runs.
             busy.guest().snapshot("vda", busy.src.resolve("someone-elses-top.qcow2"));
             busy.guest().commitActive("vda", 0);
+            // READY first: the mirror's ready='yes' must not appear between the XML taken before and after.
+            busy.guest().awaitReady("vda", job -> { });
             assertRefused(busy, List.of(busy.dst), r -> { }, "already has a block job running");
             busy.guest().abortJob("vda");
         }
