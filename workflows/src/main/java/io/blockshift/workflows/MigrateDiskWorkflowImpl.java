@@ -66,6 +66,13 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
      */
     static final String SEARCH_ATTRIBUTES = "search-attributes";
 
+    /**
+     * Change ID of the version that ends a migration whose clean-up failed after the guest moved as
+     * CleanupIncomplete (saying the guest runs on B) rather than with the activity's bare failure:
+     * asked only on that path, so only histories that took it carry the marker.
+     */
+    static final String CLEANUP_INCOMPLETE = "cleanup-incomplete";
+
     private MigrationActivities quick;
     private MigrationActivities copying;
     private MigrationActivities persistent;
@@ -204,6 +211,11 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
         try {
             return step("preflight", () -> quick.preflight(request));
         } catch (ActivityFailure failure) {
+            if (failure.getCause() instanceof CanceledFailure) {
+                // Canceled before or while the checks ran: nothing was changed, and nothing refused.
+                enterPhase("canceled");
+                throw failure;
+            }
             throw fail("refused", ApplicationFailure.newNonRetryableFailureWithCause(
                     sentence(messageOf(failure)) + " Nothing was changed.", "Refused", failure));
         }
@@ -251,7 +263,19 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
     /** Step 6: A (unless kept), A', B' and stale snapshot metadata go. */
     private void cleanup() {
-        step("cleanup", () -> persistent.cleanup(plan));
+        try {
+            step("cleanup", () -> persistent.cleanup(plan));
+        } catch (ActivityFailure failure) {
+            if (Workflow.getVersion(CLEANUP_INCOMPLETE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+                throw failure;
+            }
+            throw fail("failed", ApplicationFailure.newNonRetryableFailureWithCause(
+                    "the migration is done: the guest runs on " + plan.target() + " alone; but cleaning up did not finish: "
+                            + sentence(messageOf(failure)) + " Delete by hand whichever of these is left: "
+                            + (plan.keepSource() ? "" : plan.source() + ", ") + plan.top() + ", " + plan.overlay()
+                            + " (check first with: virsh domblklist " + plan.domainName() + " --details)",
+                    "CleanupIncomplete", failure));
+        }
     }
 
     /** Whether the guest already runs on B' (or B): then only rolling forward is safe. */

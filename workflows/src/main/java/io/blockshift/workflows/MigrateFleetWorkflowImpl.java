@@ -19,6 +19,7 @@ import io.temporal.workflow.Workflow;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -71,6 +72,12 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
     static final String NO_HOST = "local";
     /** The {@code Workflow.getVersion} change of those checks: runs recorded before it waited for signals only. */
     static final String CHECKS_EARLIER_CHILDREN = "checks-earlier-children";
+    /**
+     * The {@code Workflow.getVersion} change that refuses the disks of a lookup that failed for good
+     * (their host's libvirt unreachable, say) instead of failing the
+     * whole fleet, whose running children would carry on unheard. Asked only on that path.
+     */
+    static final String LOOKUP_FAILURE_REFUSES = "lookup-failure-refuses";
 
     private static final ActivityOptions LOOKUPS = ActivityOptions.newBuilder()
             .setStartToCloseTimeout(Duration.ofMinutes(5))
@@ -577,8 +584,20 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
         }
         ResolvedDisk[] resolved = new ResolvedDisk[disks.size()];
         for (int b = 0; b < batches.size(); b++) {
-            List<ResolvedDisk> answer = answers.get(b).get();
             List<Integer> batch = batches.get(b);
+            List<ResolvedDisk> answer;
+            try {
+                answer = answers.get(b).get();
+            } catch (ActivityFailure failure) {
+                if (failure.getCause() instanceof CanceledFailure
+                        || Workflow.getVersion(LOOKUP_FAILURE_REFUSES, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+                    throw failure;
+                }
+                String host = disks.get(batch.get(0)).host;
+                String why = lookupFailure(host, failure);
+                log.warn("refusing {} disk(s): {}", batch.size(), why);
+                answer = Collections.nCopies(batch.size(), ResolvedDisk.refusal(why));
+            }
             if (answer.size() != batch.size()) {
                 throw ApplicationFailure.newNonRetryableFailure("resolveDisks answered " + answer.size() + " disks for "
                         + batch.size(), "Bug");
@@ -588,6 +607,12 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
             }
         }
         return List.of(resolved);
+    }
+
+    /** Why the disks of a lookup that failed for good are refused, and what to do about it. */
+    private static String lookupFailure(String host, ActivityFailure failure) {
+        return "looking the disk up" + (host != null && !host.isBlank() ? " on host " + host : "") + " failed: "
+                + MigrateDiskWorkflowImpl.messageOf(failure) + "; when that is mended, start a fleet of the disks refused";
     }
 
     private static FleetActivities lookups(String host) {

@@ -2,12 +2,15 @@ package io.blockshift.workflows;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.doReturn;
+import static org.mockito.Mockito.verifyNoInteractions;
 
 import io.blockshift.workflows.Fixtures.Call;
+import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.CanceledFailure;
@@ -81,6 +84,25 @@ class MigrateDiskCancelTest extends MigrateDiskTestBase {
 
         assertInstanceOf(CanceledFailure.class, failed.getCause());
         verifyCalls(List.of(Call.PREFLIGHT));
+        MigrationStatus status = startedWorkflow().status();
+        assertEquals("canceled", status.phase(), "canceled, not refused");
+        assertNull(status.failureType());
+    }
+
+    @Test
+    void cancelWhilePreflightWaitsForItsHostsWorkerEndsCanceledNotRefused() throws Exception {
+        MigrateDiskRequest request = Fixtures.request();
+        request.host = "kvm-nobody-polls";
+        MigrateDiskWorkflow workflow = newWorkflow();
+        WorkflowClient.start(workflow::migrate, request);
+        WorkflowStub stub = WorkflowStub.fromTyped(workflow);
+        stub.cancel();
+
+        assertInstanceOf(CanceledFailure.class, workflowCloses(stub).getCause());
+        MigrationStatus status = startedWorkflow().status();
+        assertEquals("canceled", status.phase());
+        assertNull(status.failureType());
+        verifyNoInteractions(activities);
     }
 
     private static WorkflowFailedException workflowCloses(WorkflowStub workflow) {

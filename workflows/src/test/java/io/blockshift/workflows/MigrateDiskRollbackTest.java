@@ -72,6 +72,20 @@ class MigrateDiskRollbackTest extends MigrateDiskTestBase {
     }
 
     @Test
+    void cleanupFailingForGoodFailsAsCleanupIncompleteSayingTheGuestRunsOnTheTargetAndWhatToDelete() {
+        failOn(Call.CLEANUP, "permission denied deleting " + Fixtures.SOURCE);
+
+        ApplicationFailure failure = migrationFails("CleanupIncomplete");
+
+        assertMessageContains(failure, "the migration is done: the guest runs on " + Fixtures.TARGET + " alone",
+                "permission denied", "Delete by hand whichever of these is left: " + Fixtures.SOURCE);
+        verifyCalls(Call.HAPPY_PATH);
+        MigrationStatus status = startedWorkflow().status();
+        assertEquals("failed", status.phase());
+        assertEquals("CleanupIncomplete", status.failureType());
+    }
+
+    @Test
     void commitFailingRetryablyIsTriedTwentyTimesBeforeCommitIncomplete() {
         doThrow(ApplicationFailure.newFailure("QEMU busy", "Busy")).when(activities).commitOverlay(any());
 

@@ -319,6 +319,22 @@ class MigrateFleetTest extends MigrateFleetTestBase {
     }
 
     @Test
+    void disksWhoseLookupFailsForGoodAreRefusedWithTheReasonAndTheOthersMove() {
+        List<MigrateDiskRequest> disks = List.of(
+                disk("vm1", "vda", "/new/vm1-vda.img", "host0"),
+                disk(UNREACHABLE + "vm2", "vda", "/new/vm2-vda.img", "host1"),
+                disk("vm3", "vda", "/new/vm3-vda.img", "host2"));
+
+        FleetResult result = result(startFleet(fleet(disks, 2, 2, 2, "continue")));
+
+        assertEquals(2, result.done());
+        assertEquals(1, result.failed());
+        String failure = result.failures().get(0);
+        assertTrue(failure.startsWith("#1 unreachable-vm2/vda: refused: looking the disk up on host host1 failed: "
+                + "cannot connect to qemu+ssh://kvm9/system"), failure);
+    }
+
+    @Test
     void aFleetWithNeitherMigrationsNorSelectorIsRefused() {
         MigrateFleetRequest empty = new MigrateFleetRequest();
         empty.maxConcurrent = 0;

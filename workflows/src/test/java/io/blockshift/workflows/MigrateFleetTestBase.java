@@ -55,6 +55,8 @@ abstract class MigrateFleetTestBase {
     static final String MISSING = "missing-";
     /** Lookups refuse selectors whose targetDir is under this, as outside the storage roots. */
     static final String OUTSIDE_ROOTS = "/outside";
+    /** Domains whose lookup fails for good, as one on a host whose libvirt cannot be reached. */
+    static final String UNREACHABLE = "unreachable-";
     static final Concurrency concurrency = new Concurrency();
     static final List<String> childRequests = Collections.synchronizedList(new ArrayList<>());
 
@@ -150,6 +152,10 @@ abstract class MigrateFleetTestBase {
 
         @Override
         public List<ResolvedDisk> resolveDisks(List<MigrateDiskRequest> requests) {
+            if (requests.stream().anyMatch(r -> r.domain.startsWith(UNREACHABLE))) {
+                throw ApplicationFailure.newNonRetryableFailure("cannot connect to qemu+ssh://kvm9/system: no route to host",
+                        "Libvirt");
+            }
             List<ResolvedDisk> resolved = new ArrayList<>();
             for (MigrateDiskRequest r : requests) {
                 resolved.add(r.domain.startsWith(MISSING)
