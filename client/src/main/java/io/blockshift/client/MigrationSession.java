@@ -152,6 +152,10 @@ final class MigrationSession extends WorkflowSession {
             }
             failed = workflowFailed;
         }
+        if (ExitCodes.terminatedUnstarted(failed)) {
+            // A cancel ended it before any worker ran it (this session's or an earlier one's).
+            return new Outcome(id, ExitCodes.CANCELED, null, null, ExitCodes.message(failed), watcher.lastPlan);
+        }
         Optional<MigrationStatus> status = watcher.status();
         MigrationPlan plan = status.map(MigrationStatus::plan).orElse(watcher.lastPlan);
         int exitCode = ExitCodes.of(failed);

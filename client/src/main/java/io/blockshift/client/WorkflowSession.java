@@ -117,7 +117,7 @@ abstract class WorkflowSession {
     static boolean cancelOrEnd(WorkflowClient client, WorkflowStub stub, WorkflowExecution execution) {
         if (unstartedFirstRun(client, execution)) {
             try {
-                stub.terminate("canceled by the operator before any worker picked it up");
+                stub.terminate(ExitCodes.TERMINATED_UNSTARTED);
                 return true;
             } catch (RuntimeException alreadyEnded) {
                 // A worker got to it meanwhile, or it ended: cancel as usual.

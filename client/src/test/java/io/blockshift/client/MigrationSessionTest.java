@@ -222,8 +222,9 @@ class MigrationSessionTest {
         }
     }
 
+    /** And {@code status} of it afterwards exits as {@code migrate} did: canceled, nothing changed. */
     @Test
-    void aFirstRunNoWorkerHasRunIsTerminatedOnCancel() {
+    void aFirstRunNoWorkerHasRunIsTerminatedOnCancel() throws Exception {
         String id = "session-unrun-" + UUID.randomUUID();
         WorkflowStub stub = env.getWorkflowClient().newUntypedWorkflowStub(MigrateDiskWorkflow.TYPE,
                 WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(NO_WORKER).build());
@@ -231,6 +232,10 @@ class MigrationSessionTest {
 
         assertTrue(WorkflowSession.cancelOrEnd(env.getWorkflowClient(), stub, execution));
         assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED, stub.describe().getStatus());
+
+        MigrationSession.Outcome later = session().attach(id, false);
+        assertEquals(ExitCodes.CANCELED, later.exitCode(), String.valueOf(later));
+        assertTrue(later.message().endsWith("nothing was changed"), later.message());
     }
 
     /**
