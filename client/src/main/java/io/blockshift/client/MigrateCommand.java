@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** {@code blockshift migrate}: one live disk migration, followed to its end. */
 @Command(name = "migrate",
@@ -98,6 +99,8 @@ final class MigrateCommand implements Callable<Integer> {
             if (temporal.serverNamed()) {
                 try {
                     server = Optional.of(temporal.connect(NAMED_SERVER_TIMEOUT));
+                } catch (ParameterException unusableTlsFiles) {
+                    throw unusableTlsFiles; // a usage error (2), not an unreachable server
                 } catch (RuntimeException unreachable) {
                     System.err.println(ExitCodes.outcome(ExitCodes.UNREACHABLE) + ": cannot reach Temporal at "
                             + temporal.address + ": " + TemporalClient.why(unreachable) + ". Nothing was started."

@@ -220,6 +220,15 @@ class BlockshiftCliTest {
     }
 
     @Test
+    void migrateWithTlsFilesItCannotUseIsAUsageError() throws IOException {
+        CliRun run = CliRun.of("migrate", "--domain", "bs-test-none", "--disk", "vda", "--target",
+                "/tmp/bs-test-none/b.img", "--temporal", "127.0.0.1:" + closedPort(), "--tls-cert", "/nonexistent/c.pem");
+
+        assertEquals(ExitCodes.USAGE, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("--tls-cert and --tls-key go together"), run.toString());
+    }
+
+    @Test
     void auditOfAServerThatDoesNotAnswerExitsSevenNotEight() throws IOException {
         CliRun run = CliRun.of("audit", "--temporal", "127.0.0.1:" + closedPort(), "bs-test-any");
 
