@@ -154,7 +154,9 @@ final class DemoCommand implements Callable<Integer> {
             // A rollback must leave the guest on A with every write in it: the demo checks that too.
             return movedBack && verify(vm, vm.image, "A", outcome.plan(), watch) ? exitCode : ExitCodes.NEEDS_ATTENTION;
         }
-        MigrationSession.summary(outcome.result()).forEach(line -> out.println("  | " + line));
+        if (outcome.result() != null) { // null when the cancel came late and no status query answered
+            MigrationSession.summary(outcome.result()).forEach(line -> out.println("  | " + line));
+        }
         requireWritten(vm.write(5, 0xee));
         watch.lap("write", "the guest wrote 1 MiB more, now on the new disk");
         return verify(vm, vm.target, "B", outcome.plan(), watch) ? ExitCodes.OK : ExitCodes.NEEDS_ATTENTION;

@@ -2,6 +2,7 @@ package io.blockshift.client;
 
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TerminatedFailure;
 import java.util.Map;
 
 /**
@@ -29,6 +30,12 @@ public final class ExitCodes {
     public static final int UNREACHABLE = 7;
     /** No workflow with that ID (status, cancel, pause, resume, audit). */
     public static final int NOT_FOUND = 8;
+
+    /**
+     * The reason a cancel gives when it terminates a migration or fleet that no worker had started
+     * (see {@link WorkflowSession#cancelOrEnd}): its outcome, read back later, is a cancel.
+     */
+    static final String TERMINATED_UNSTARTED = "canceled by the operator before any worker picked it up";
 
     /** The exit status list for {@code --help}. */
     public static final String[] HELP_FOOTER = {
@@ -72,6 +79,9 @@ public final class ExitCodes {
      * cause chain decides. A failure with neither (a timeout, a termination) needs a look by hand.
      */
     public static int of(Throwable failure) {
+        if (terminatedUnstarted(failure)) {
+            return CANCELED;
+        }
         Throwable deciding = decidingFailure(failure);
         if (deciding instanceof CanceledFailure) {
             return CANCELED;
@@ -96,6 +106,9 @@ public final class ExitCodes {
      * Temporal's wrapping.
      */
     public static String message(Throwable failure) {
+        if (terminatedUnstarted(failure)) {
+            return "no worker had picked it up, so the cancel ended (terminated) it before it began: nothing was changed";
+        }
         Throwable deciding = decidingFailure(failure);
         if (deciding instanceof CanceledFailure) {
             return "rolled back; the VM runs on its old disk";
@@ -118,6 +131,16 @@ public final class ExitCodes {
     /** One or two words for an exit status, as {@code --json} reports it. */
     public static String outcome(int exitCode) {
         return OUTCOMES.getOrDefault(exitCode, "error");
+    }
+
+    /** Whether {@code failure} is a termination by a cancel before any worker started the workflow. */
+    static boolean terminatedUnstarted(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof TerminatedFailure terminated) {
+                return TERMINATED_UNSTARTED.equals(terminated.getOriginalMessage());
+            }
+        }
+        return false;
     }
 
     private static Throwable decidingFailure(Throwable failure) {

@@ -151,8 +151,8 @@ final class FleetCommand implements Callable<Integer> {
     /**
      * The fleet the arguments describe, checked as the workflow would check it.
      *
-     * @throws FleetFile.Refused when FILE cannot be read or is not a fleet
-     * @throws ParameterException when the options contradict each other or the request is wrong
+     * @throws FleetFile.Refused when FILE cannot be read or is not a fleet, or a value is refused
+     * @throws ParameterException when the options contradict each other
      */
     MigrateFleetRequest request() throws FleetFile.Refused {
         List<String> selectorFlags = selectorFlagsGiven();
@@ -190,7 +190,9 @@ final class FleetCommand implements Callable<Integer> {
             for (String[] names : FIELD_OPTIONS) {
                 message = message.replace("'" + names[0] + "'", names[1]);
             }
-            throw new ParameterException(spec.commandLine(), message + ". Nothing was started.");
+            // A value the fleet refuses is a refusal (3), as it is in FILE; picocli's usage errors (2)
+            // are for what cannot be parsed at all.
+            throw new FleetFile.Refused(ExitCodes.REFUSED, message + ". Nothing was started.");
         }
         return request;
     }

@@ -149,7 +149,9 @@ final class FleetSession extends WorkflowSession {
                 .or(() -> progress(client, id).map(FleetSession::countsOf))
                 .orElse(watcher.last == null ? null : countsOf(watcher.last));
         String message;
-        if (exitCode == ExitCodes.CANCELED) {
+        if (ExitCodes.terminatedUnstarted(failed)) {
+            message = ExitCodes.message(failed);
+        } else if (exitCode == ExitCodes.CANCELED) {
             message = "the running disk(s) rolled back" + (counts == null ? "" : "; " + counts.done() + " of "
                     + counts.total() + " disk(s) had moved and stay on their new storage, " + counts.canceled()
                     + " rolled back, " + notStarted(counts) + " not started");

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** {@code blockshift migrate}: one live disk migration, followed to its end. */
 @Command(name = "migrate",
@@ -22,15 +23,19 @@ import picocli.CommandLine.Option;
             "Moves one disk of a running VM to new storage with no guest downtime, as a durable MigrateDisk"
                     + " workflow, and shows its progress until the guest runs on the target.",
             "With a Temporal server at --temporal, a blockshift worker on the VM's host does the work. When none"
-                    + " answers, migrate runs a server and a worker itself for the duration (the Temporal CLI's"
-                    + " dev server when 'temporal' is installed, else an in-memory one).",
+                    + " answers at the default address and no --temporal or --tls option was given, migrate runs a"
+                    + " server and a worker itself for the duration (the Temporal CLI's dev server when 'temporal' is"
+                    + " installed, else an in-memory one); a server named by --temporal or a --tls option that does not"
+                    + " answer is an error (exit 7), and nothing starts.",
             "Ctrl-C cancels: the migration rolls back (or, past the point of no return, finishes) and migrate"
                     + " waits for that before it exits."},
         footer = {"", "Example:", "  blockshift migrate --domain vm1 --disk vda --target /srv/fast/vm1-vda.img"})
 final class MigrateCommand implements Callable<Integer> {
 
-    /** How long migrate waits for a Temporal server to answer before it runs its own. */
+    /** How long migrate waits for a Temporal server at the default address to answer before it runs its own. */
     static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(1);
+    /** How long migrate waits for the server the operator named (--temporal, --tls*) to answer. */
+    static final Duration NAMED_SERVER_TIMEOUT = Duration.ofSeconds(5);
 
     @Mixin
     TemporalOptions temporal;
@@ -90,7 +95,23 @@ final class MigrateCommand implements Callable<Integer> {
         MigrationSession.Outcome outcome;
         // Until the workflow starts, Ctrl-C only stops what is being set up; then the session cancels it.
         try (Interrupts.Flag interrupted = Interrupts.flag("canceling: no migration has started yet")) {
-            Optional<TemporalClient> server = temporal.connectIfAnswers(ANSWER_TIMEOUT);
+            Optional<TemporalClient> server;
+            if (temporal.serverNamed()) {
+                try {
+                    server = Optional.of(temporal.connect(NAMED_SERVER_TIMEOUT));
+                } catch (ParameterException unusableTlsFiles) {
+                    throw unusableTlsFiles; // a usage error (2), not an unreachable server
+                } catch (RuntimeException unreachable) {
+                    System.err.println(ExitCodes.outcome(ExitCodes.UNREACHABLE) + ": cannot reach Temporal at "
+                            + temporal.address + ": " + TemporalClient.why(unreachable) + ". Nothing was started."
+                            + " Check the address and that the server is up, and that the TLS options match it (--tls,"
+                            + " --tls-ca, --tls-cert with --tls-key); leave --temporal and every --tls option out to"
+                            + " run a server and a worker in this process for this migration.");
+                    return ExitCodes.UNREACHABLE;
+                }
+            } else {
+                server = temporal.connectIfAnswers(ANSWER_TIMEOUT);
+            }
             if (server.isPresent()) {
                 try (TemporalClient client = server.get()) {
                     if (interrupted.raised()) {

@@ -5,6 +5,7 @@ import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrationPlan;
 import io.blockshift.workflows.MigrationStatus;
+import io.blockshift.workflows.SearchAttributes;
 import io.blockshift.workflows.StepProgress;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -19,6 +20,7 @@ import io.temporal.api.workflowservice.v1.QueryWorkflowRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
 import io.temporal.common.converter.DataConverter;
@@ -150,10 +152,18 @@ final class MigrationSession extends WorkflowSession {
             }
             failed = workflowFailed;
         }
+        if (ExitCodes.terminatedUnstarted(failed)) {
+            // A cancel ended it before any worker ran it (this session's or an earlier one's).
+            return new Outcome(id, ExitCodes.CANCELED, null, null, ExitCodes.message(failed), watcher.lastPlan);
+        }
         Optional<MigrationStatus> status = watcher.status();
         MigrationPlan plan = status.map(MigrationStatus::plan).orElse(watcher.lastPlan);
         int exitCode = ExitCodes.of(failed);
-        if (exitCode == ExitCodes.CANCELED && status.isPresent()) {
+        if (exitCode == ExitCodes.CANCELED && status.isEmpty()) {
+            // No worker answered (none runs, or it is slow): what the workflow recorded tells.
+            return recordedEnd(stub, id, plan);
+        }
+        if (exitCode == ExitCodes.CANCELED) {
             // Temporal closes a workflow asked to cancel as CANCELED whatever it did after: its
             // status says whether it rolled back, failed, or finished the migration regardless.
             MigrationStatus end = status.get();
@@ -166,6 +176,56 @@ final class MigrationSession extends WorkflowSession {
             }
         }
         return new Outcome(id, exitCode, null, ExitCodes.failureType(failed), ExitCodes.message(failed), plan);
+    }
+
+    /**
+     * How a migration that closed CANCELED ended, when its status query goes unanswered: as it
+     * recorded that, in its memo's {@code outcome} (a cancel past the point of no return), else in
+     * its {@code BlockshiftOutcome} search attribute. Temporal closes a migration asked to cancel as
+     * CANCELED also when it finished, or failed to roll back, so the close status alone says nothing.
+     */
+    private static Outcome recordedEnd(WorkflowStub stub, String workflowId, MigrationPlan plan) {
+        String memoOutcome = null;
+        String searchOutcome = null;
+        try {
+            WorkflowExecutionDescription description = stub.describe();
+            Object memo = description.getMemo("outcome", String.class); // the SDK declares Object
+            memoOutcome = memo == null ? null : memo.toString();
+            List<?> values = description.getSearchAttributes().get(SearchAttributes.OUTCOME.getName());
+            searchOutcome = values == null || values.isEmpty() ? null : String.valueOf(values.get(0));
+        } catch (RuntimeException unreadable) {
+            // Then neither is known: the outcome says so.
+        }
+        return recordedEnd(workflowId, memoOutcome, searchOutcome, plan);
+    }
+
+    /** {@link #recordedEnd(WorkflowStub, String, MigrationPlan)} from the memo's and the search attribute's values (null when absent). */
+    static Outcome recordedEnd(String workflowId, String memoOutcome, String searchOutcome, MigrationPlan plan) {
+        String audit = ": see blockshift audit " + workflowId;
+        int searched = switch (searchOutcome == null ? "" : searchOutcome) {
+            case "done" -> ExitCodes.OK;
+            case "canceled" -> ExitCodes.CANCELED;
+            case "rolled-back" -> ExitCodes.ROLLED_BACK;
+            case "refused" -> ExitCodes.REFUSED;
+            default -> ExitCodes.NEEDS_ATTENTION;
+        };
+        if (memoOutcome != null) {
+            return new Outcome(workflowId, memoOutcome.startsWith("migrated") ? ExitCodes.OK : searched, null, null,
+                    memoOutcome, plan);
+        }
+        String message = switch (searchOutcome == null ? "" : searchOutcome) {
+            case "done" -> "the cancel came after the point of no return, so the migration finished: the guest runs"
+                    + " on the target";
+            case "canceled" -> "canceled and rolled back; the VM runs on its old disk";
+            case "rolled-back" -> "a step failed after the cancel and the migration rolled back; the VM runs on its old"
+                    + " disk";
+            case "refused" -> "refused; nothing was changed";
+            case "failed" -> "canceled, but the migration recorded that it did not end cleanly (BlockshiftOutcome"
+                    + " failed): something needs a hand";
+            default -> "canceled; could not tell whether it rolled back (no worker answered its status query and"
+                    + " it recorded no outcome)";
+        };
+        return new Outcome(workflowId, searched, null, null, message + audit, plan);
     }
 
     /** Polls the workflow's status query and its pending activities' heartbeats. */

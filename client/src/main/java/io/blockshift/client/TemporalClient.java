@@ -38,14 +38,38 @@ final class TemporalClient implements AutoCloseable {
 
     /** Connects over TLS ({@code tls} not null) to {@code address} if a frontend answers there within {@code timeout}. */
     static Optional<TemporalClient> connectIfAnswers(String address, String namespace, Duration timeout, SslContext tls) {
+        try {
+            return Optional.of(connectWithin(address, namespace, timeout, tls));
+        } catch (RuntimeException nothingAnswers) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Connects over TLS ({@code tls} not null) to {@code address}, or throws why no frontend
+     * answered there within {@code timeout} (refused, a TLS handshake that failed, ...).
+     */
+    static TemporalClient connectWithin(String address, String namespace, Duration timeout, SslContext tls) {
         NioEventLoopGroup network = new NioEventLoopGroup(1, new DefaultThreadFactory("temporal-network", true));
         try {
             WorkflowServiceStubs service = WorkflowServiceStubs.newConnectedServiceStubs(options(address, network, tls), timeout);
-            return Optional.of(new TemporalClient(network, service, namespace));
+            return new TemporalClient(network, service, namespace);
         } catch (RuntimeException nothingAnswers) {
             network.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            return Optional.empty();
+            throw nothingAnswers;
         }
+    }
+
+    /** Why a connection failed, from every cause that says something (gRPC's own message is often just "io exception"). */
+    static String why(Throwable failure) {
+        StringBuilder why = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (why.indexOf(message) < 0) {
+                why.append(why.length() == 0 ? "" : ": ").append(message);
+            }
+        }
+        return why.toString();
     }
 
     /** Connects to {@code address}, which is known to answer (or will, soon). */

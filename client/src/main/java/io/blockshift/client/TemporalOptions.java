@@ -11,6 +11,7 @@ import javax.net.ssl.SSLException;
 import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -46,6 +47,22 @@ final class TemporalOptions {
     /** A client of the server at {@link #address}, if one answers within {@code timeout}. */
     Optional<TemporalClient> connectIfAnswers(Duration timeout) {
         return TemporalClient.connectIfAnswers(address, namespace, timeout, sslContext());
+    }
+
+    /** A client of the server at {@link #address}; throws why when none answers within {@code timeout}. */
+    TemporalClient connect(Duration timeout) {
+        return TemporalClient.connectWithin(address, namespace, timeout, sslContext());
+    }
+
+    /**
+     * Whether the operator named the server: gave {@code --temporal} (even its default value) or any
+     * TLS option. Then a server that does not answer is an error to report, never a reason to run
+     * one of blockshift's own.
+     */
+    boolean serverNamed() {
+        ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
+        return (parsed != null && parsed.hasMatchedOption("--temporal"))
+                || tls || tlsCa != null || tlsCert != null || tlsKey != null;
     }
 
     /** What a command does with a client of the server: its exit status. */

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -104,15 +106,18 @@ abstract class WorkflowSession {
     }
 
     /**
-     * Cancels the workflow, so that it rolls back. A workflow no worker has run yet has done nothing
-     * and would wait for a worker to hear the cancel: it is terminated instead.
+     * Cancels the workflow, so that it rolls back. The first run of a workflow that no worker has
+     * run yet has done nothing and would wait for a worker to hear the cancel: it is terminated
+     * instead. A run that a continue-as-new started is always canceled: the runs before it did the
+     * work (a fleet's children outlive the run that started them and roll back only when it hears
+     * the cancel).
      *
      * @return whether it was terminated
      */
     static boolean cancelOrEnd(WorkflowClient client, WorkflowStub stub, WorkflowExecution execution) {
-        if (neverRun(client, execution)) {
+        if (unstartedFirstRun(client, execution)) {
             try {
-                stub.terminate("canceled by the operator before any worker picked it up");
+                stub.terminate(ExitCodes.TERMINATED_UNSTARTED);
                 return true;
             } catch (RuntimeException alreadyEnded) {
                 // A worker got to it meanwhile, or it ended: cancel as usual.
@@ -126,14 +131,25 @@ abstract class WorkflowSession {
         return false;
     }
 
-    /** Whether no worker has completed a single workflow task of this run yet. */
-    private static boolean neverRun(WorkflowClient client, WorkflowExecution execution) {
+    private static boolean unstartedFirstRun(WorkflowClient client, WorkflowExecution execution) {
         try {
-            return client.fetchHistory(execution.getWorkflowId(), execution.getRunId()).getEvents().stream()
-                    .noneMatch(event -> event.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+            return unstartedFirstRun(client.fetchHistory(execution.getWorkflowId(), execution.getRunId()).getEvents());
         } catch (RuntimeException cannotTell) {
             return false;
         }
+    }
+
+    /**
+     * Whether {@code events} (a run's history) are of the first run of its chain, not one a
+     * continue-as-new started, and no worker has completed a single workflow task of it yet.
+     */
+    static boolean unstartedFirstRun(List<HistoryEvent> events) {
+        if (events.isEmpty() || !events.get(0).hasWorkflowExecutionStartedEventAttributes()) {
+            return false;
+        }
+        boolean continued = !events.get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId().isEmpty();
+        return !continued && events.stream()
+                .noneMatch(event -> event.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
     }
 
     /** {@code value} as indented JSON, for {@code --json}. */

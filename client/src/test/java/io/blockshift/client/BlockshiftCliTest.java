@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateFleetRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,6 +19,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
@@ -179,6 +185,61 @@ class BlockshiftCliTest {
         assertEquals(5, request.maxPerTarget);
         assertEquals("stop", request.onFailure);
         assertEquals(List.of(), request.problems());
+    }
+
+    /** A port nothing listens on: bound, then closed. */
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
+    void migrateToANamedServerThatDoesNotAnswerExitsSevenAndStartsNothing() throws IOException {
+        String address = "127.0.0.1:" + closedPort();
+
+        CliRun run = CliRun.of("migrate", "--domain", "bs-test-none", "--disk", "vda", "--target",
+                "/tmp/bs-test-none/b.img", "--temporal", address);
+
+        assertEquals(ExitCodes.UNREACHABLE, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("cannot reach Temporal at " + address + ": "), run.toString());
+        assertTrue(run.err().contains("Nothing was started") && run.err().contains("leave --temporal"), run.toString());
+        assertTrue(!run.err().contains("running one and a worker") && !run.out().contains("workflow:"),
+                "no embedded server, no workflow: " + run);
+    }
+
+    @Test
+    void migrateWithATlsOptionNeverFallsBackToALocalServer() {
+        // The default address: whatever answers there (nothing, or a plain dev server) does not speak TLS.
+        CliRun run = CliRun.of("migrate", "--domain", "bs-test-none", "--disk", "vda", "--target",
+                "/tmp/bs-test-none/b.img", "--tls");
+
+        assertEquals(ExitCodes.UNREACHABLE, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("cannot reach Temporal at localhost:7233"), run.toString());
+        assertTrue(!run.err().contains("running one and a worker") && !run.out().contains("workflow:"), run.toString());
+    }
+
+    @Test
+    void migrateWithTlsFilesItCannotUseIsAUsageError() throws IOException {
+        CliRun run = CliRun.of("migrate", "--domain", "bs-test-none", "--disk", "vda", "--target",
+                "/tmp/bs-test-none/b.img", "--temporal", "127.0.0.1:" + closedPort(), "--tls-cert", "/nonexistent/c.pem");
+
+        assertEquals(ExitCodes.USAGE, run.exitCode(), run.toString());
+        assertTrue(run.err().contains("--tls-cert and --tls-key go together"), run.toString());
+    }
+
+    @Test
+    void auditOfAServerThatDoesNotAnswerExitsSevenNotEight() throws IOException {
+        CliRun run = CliRun.of("audit", "--temporal", "127.0.0.1:" + closedPort(), "bs-test-any");
+
+        assertEquals(ExitCodes.UNREACHABLE, run.exitCode(), run.toString());
+        assertTrue(!run.err().contains("no workflow"), run.toString());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"NOT_FOUND, 8", "UNAVAILABLE, 7", "DEADLINE_EXCEEDED, 7", "PERMISSION_DENIED, 7", "INTERNAL, 7"})
+    void auditSaysNoSuchWorkflowOnlyWhenTheServerSaysNotFound(Status.Code code, int exitCode) {
+        assertEquals(exitCode, AuditCommand.exitCodeOf(new StatusRuntimeException(Status.fromCode(code))));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.blockshift.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.EventType;
@@ -10,6 +11,7 @@ import io.temporal.client.WorkflowFailedException;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
+import io.temporal.failure.TerminatedFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.api.enums.v1.TimeoutType;
 import org.junit.jupiter.api.Test;
@@ -66,6 +68,16 @@ class ExitCodesTest {
         WorkflowFailedException failed = workflowFailed(
                 new TimeoutFailure("timed out", null, TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE));
         assertEquals(ExitCodes.NEEDS_ATTENTION, ExitCodes.of(failed));
+    }
+
+    @Test
+    void aTerminationIsACancelOnlyWhenBlockshiftEndedAWorkflowNoWorkerHadStarted() {
+        WorkflowFailedException unstarted = workflowFailed(new TerminatedFailure(ExitCodes.TERMINATED_UNSTARTED, null));
+        assertEquals(ExitCodes.CANCELED, ExitCodes.of(unstarted));
+        assertTrue(ExitCodes.message(unstarted).endsWith("nothing was changed"), ExitCodes.message(unstarted));
+
+        WorkflowFailedException byHand = workflowFailed(new TerminatedFailure("stuck, said the operator", null));
+        assertEquals(ExitCodes.NEEDS_ATTENTION, ExitCodes.of(byHand));
     }
 
     @ParameterizedTest

@@ -181,7 +181,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
     }
 
     @Test
-    void fileAndSelectorFlagsTogetherOrNeitherAreUsageErrors() throws Exception {
+    void fileAndSelectorFlagsTogetherOrNeitherAreUsageErrorsAndBadFlagValuesAreRefused() throws Exception {
         Path file = Files.writeString(testDir().resolve("f.json"), "{}");
 
         CliRun both = cli("fleet", file.toString(), "--domains", "web-*");
@@ -193,8 +193,13 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
         assertTrue(both.err().contains("not both: --domains"), both.err());
         assertEquals(ExitCodes.USAGE, neither.exitCode(), neither::toString);
         assertTrue(neither.err().contains("--source-under DIR --target-dir DIR"), neither.err());
-        assertEquals(ExitCodes.USAGE, badLimit.exitCode(), badLimit::toString);
+        assertEquals(ExitCodes.REFUSED, badLimit.exitCode(), badLimit::toString);
         assertTrue(badLimit.err().contains("--max-concurrent is 0: give 1 to 1000"), badLimit.err());
+        CliRun badOnFailure = cli("fleet", "--domains", "web-*", "--source-under", "/old", "--target-dir", "/new",
+                "--on-failure", "x");
+        assertEquals(ExitCodes.REFUSED, badOnFailure.exitCode(), badOnFailure::toString);
+        assertTrue(badOnFailure.err().contains("--on-failure is 'x': give continue or stop"), badOnFailure.err());
+        assertTrue(badOnFailure.err().contains("Nothing was started"), badOnFailure.err());
     }
 
     // ------------------------------------------------------------------ pause, resume, status, cancel

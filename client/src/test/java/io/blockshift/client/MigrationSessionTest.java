@@ -8,6 +8,17 @@ import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrationStatus;
 import io.blockshift.workflows.StepProgress;
+import io.blockshift.workflows.SearchAttributes;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.CanceledFailure;
+import io.temporal.workflow.ContinueAsNewOptions;
+import java.util.Map;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityInterface;
@@ -42,6 +53,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class MigrationSessionTest {
 
     private static final String QUEUE = "session-test";
+    /** A task queue no worker polls. */
+    private static final String NO_WORKER = "session-test-no-worker";
     private static TestWorkflowEnvironment env;
 
     private final ByteArrayOutputStream progress = new ByteArrayOutputStream();
@@ -50,6 +63,7 @@ class MigrationSessionTest {
     @BeforeAll
     static void startServer() {
         env = TestWorkflowEnvironment.newInstance(TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
+        SearchAttributes.registerWith(env::registerSearchAttribute);
         Worker worker = env.newWorker(QUEUE, WorkerOptions.newBuilder()
                 .setMaxHeartbeatThrottleInterval(Duration.ofMillis(200))
                 .setDefaultHeartbeatThrottleInterval(Duration.ofMillis(200))
@@ -159,6 +173,101 @@ class MigrationSessionTest {
         assertEquals(ExitCodes.CANCELED, first.get(30, TimeUnit.SECONDS).exitCode());
     }
 
+    /**
+     * After a cancel no worker answers the status query for (here: the scripted workflow's query
+     * fails), the session reports what the workflow recorded, never a rollback it cannot know of.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "silent-late          | 0 | migrated: the cancel came after the point of no return",
+        "silent-rolled-back   | 5 | canceled and rolled back; the VM runs on its old disk: see blockshift audit",
+        "silent-failed        | 6 | BlockshiftOutcome failed): something needs a hand: see blockshift audit",
+        "silent               | 6 | canceled; could not tell whether it rolled back"})
+    void aCancelWithNoStatusAnswerReportsWhatTheWorkflowRecorded(String script, int exitCode, String message)
+            throws Exception {
+        String id = "session-" + script + "-" + UUID.randomUUID();
+        CompletableFuture<MigrationSession.Outcome> running = CompletableFuture.supplyAsync(() -> {
+            try {
+                return run(script, id);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // Once a worker has run it, the cancel is a cancel, not a termination.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!workflowTaskCompleted(id) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+
+        Interrupts.dispatch();
+        MigrationSession.Outcome outcome = running.get(30, TimeUnit.SECONDS);
+
+        assertEquals(exitCode, outcome.exitCode(), String.valueOf(outcome));
+        assertTrue(outcome.message().contains(message), outcome.message());
+        assertTrue(!outcome.message().contains("old disk") || script.equals("silent-rolled-back"), outcome.message());
+        if (script.equals("silent")) {
+            assertTrue(outcome.message().endsWith("see blockshift audit " + id), outcome.message());
+        }
+        assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED,
+                env.getWorkflowClient().newUntypedWorkflowStub(id).describe().getStatus(),
+                "Temporal closed every one of them as CANCELED");
+    }
+
+    private static boolean workflowTaskCompleted(String workflowId) {
+        try {
+            return env.getWorkflowClient().fetchHistory(workflowId).getEvents().stream()
+                    .anyMatch(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+        } catch (RuntimeException notStartedYet) {
+            return false;
+        }
+    }
+
+    /** And {@code status} of it afterwards exits as {@code migrate} did: canceled, nothing changed. */
+    @Test
+    void aFirstRunNoWorkerHasRunIsTerminatedOnCancel() throws Exception {
+        String id = "session-unrun-" + UUID.randomUUID();
+        WorkflowStub stub = env.getWorkflowClient().newUntypedWorkflowStub(MigrateDiskWorkflow.TYPE,
+                WorkflowOptions.newBuilder().setWorkflowId(id).setTaskQueue(NO_WORKER).build());
+        WorkflowExecution execution = stub.start(new MigrateDiskRequest("wait", "vda", "/new/b.img"));
+
+        assertTrue(WorkflowSession.cancelOrEnd(env.getWorkflowClient(), stub, execution));
+        assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED, stub.describe().getStatus());
+
+        MigrationSession.Outcome later = session().attach(id, false);
+        assertEquals(ExitCodes.CANCELED, later.exitCode(), String.valueOf(later));
+        assertTrue(later.message().endsWith("nothing was changed"), later.message());
+    }
+
+    /**
+     * A run a continue-as-new started has no completed workflow task until a worker picks it up,
+     * but the run before it did work (a fleet's children outlive it): it is canceled, never
+     * terminated, so it rolls back when a worker comes.
+     */
+    @Test
+    void aRunThatContinuedAsNewIsCanceledNotTerminatedEvenWithNoWorker() throws Exception {
+        String id = "session-continued-" + UUID.randomUUID();
+        WorkflowClient client = env.getWorkflowClient();
+        client.newUntypedWorkflowStub(MigrateDiskWorkflow.TYPE, WorkflowOptions.newBuilder().setWorkflowId(id)
+                .setTaskQueue(QUEUE).build()).start(new MigrateDiskRequest("continue", "vda", "/new/b.img"));
+        WorkflowStub latest = client.newUntypedWorkflowStub(id);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<HistoryEvent> events = client.fetchHistory(id).getEvents();
+        while (events.get(0).getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId().isEmpty()
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            events = client.fetchHistory(id).getEvents();
+        }
+        assertTrue(events.stream().noneMatch(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
+                "the new run waits on a queue no worker polls: " + events);
+
+        assertTrue(!WorkflowSession.cancelOrEnd(client, latest, latest.getExecution()));
+
+        assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING, latest.describe().getStatus());
+        assertTrue(client.fetchHistory(id).getEvents().stream()
+                .anyMatch(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED));
+        latest.terminate("test done");
+    }
+
     /** Stands in for MigrateDisk: does what the request's domain says. */
     public static class ScriptedMigration implements MigrateDiskWorkflow {
         private final Copy copy = Workflow.newActivityStub(Copy.class, ActivityOptions.newBuilder()
@@ -169,6 +278,8 @@ class MigrationSessionTest {
         private String phase = "starting";
         private MigrateDiskResult result;
         private String failure;
+        /** The status query fails, as it goes unanswered with no worker. */
+        private boolean silent;
 
         @Override
         public MigrateDiskResult migrate(MigrateDiskRequest request) {
@@ -198,6 +309,35 @@ class MigrationSessionTest {
                             "auto", 1, null, null, false, new LinkedHashMap<>(), true);
                     return result;
                 }
+                case "silent", "silent-late", "silent-rolled-back", "silent-failed" -> {
+                    silent = true;
+                    CancellationScope outer = CancellationScope.current();
+                    Workflow.newDetachedCancellationScope(() -> Workflow.await(outer::isCancelRequested)).run();
+                    // What the real workflow records at its end; "silent" records nothing.
+                    switch (request.domain) {
+                        case "silent-late" -> {
+                            Workflow.upsertMemo(Map.of("outcome", "migrated: the cancel came after the point of no"
+                                    + " return; the guest runs on " + request.target));
+                            Workflow.upsertTypedSearchAttributes(SearchAttributes.OUTCOME.valueSet("done"));
+                            return new MigrateDiskResult(request.domain, request.disk, "/old/a.img", request.target,
+                                    "plain", "auto", 1, null, null, false, new LinkedHashMap<>(), true);
+                        }
+                        case "silent-rolled-back" -> Workflow.upsertTypedSearchAttributes(SearchAttributes.OUTCOME.valueSet("canceled"));
+                        case "silent-failed" -> {
+                            Workflow.upsertTypedSearchAttributes(SearchAttributes.OUTCOME.valueSet("failed"));
+                            throw ApplicationFailure.newNonRetryableFailure("scripted: rolling back did not finish",
+                                    "RollbackIncomplete");
+                        }
+                        default -> {
+                        }
+                    }
+                    throw new CanceledFailure("canceled");
+                }
+                case "continue" -> {
+                    Workflow.continueAsNew(ContinueAsNewOptions.newBuilder().setTaskQueue(NO_WORKER).build(),
+                            new MigrateDiskRequest("wait", request.disk, request.target));
+                    throw new IllegalStateException("unreachable");
+                }
                 case "wait" -> {
                     phase = "waiting";
                     Workflow.await(() -> false);
@@ -209,6 +349,9 @@ class MigrationSessionTest {
 
         @Override
         public MigrationStatus status() {
+            if (silent) {
+                throw new IllegalStateException("scripted: no answer");
+            }
             return new MigrationStatus(phase, List.of(), null, result, failure, failure == null ? null : "CommitIncomplete");
         }
     }
