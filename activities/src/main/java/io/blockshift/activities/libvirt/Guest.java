@@ -217,7 +217,7 @@ public final class Guest {
                 woken.release();
             }
         };
-        domain.addBlockJobListener(listener);
+        addBlockJobListener(listener);
         try {
             while (true) {
                 Optional<BlockJob> job = blockJob(target);
@@ -234,6 +234,26 @@ public final class Guest {
                 woken.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS);
             }
         } finally {
+            removeBlockJobListener(listener);
+        }
+    }
+
+    /*
+     * libvirt-java 0.5.4 keeps a connection's event listeners in plain HashMaps with no locking,
+     * and LibvirtConnections shares one Connect per URI between activity threads. Two unguarded
+     * adds can lose one entry: its JNA callback, held only there, is then collected while libvirt
+     * still calls it (the JVM crashes on the next event), and its remove never deregisters it.
+     * Every add and remove therefore holds the connection's monitor.
+     */
+
+    private void addBlockJobListener(BlockJobListener listener) throws LibvirtException {
+        synchronized (domain.getConnect()) {
+            domain.addBlockJobListener(listener);
+        }
+    }
+
+    private void removeBlockJobListener(BlockJobListener listener) throws LibvirtException {
+        synchronized (domain.getConnect()) {
             domain.removeBlockJobListener(listener);
         }
     }
