@@ -49,6 +49,8 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     private static final Duration XML_UPDATE = Duration.ofSeconds(10);
     private static final String TOP_SUFFIX = ".blockshift-top.qcow2";
     private static final String OVERLAY_SUFFIX = ".blockshift-overlay.qcow2";
+    /** B' under its scratch name, before it is linked into place. */
+    private static final String OVERLAY_SCRATCH_SUFFIX = OVERLAY_SUFFIX + ".new";
     private static final String PARTIAL_SUFFIX = ".blockshift-partial";
 
     private final LibvirtConnections libvirt;
@@ -154,7 +156,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             throw refuse("target " + target + " already exists; blockshift never overwrites a file: choose another "
                     + "name or remove it first");
         }
-        for (String suffix : List.of(TOP_SUFFIX, OVERLAY_SUFFIX, PARTIAL_SUFFIX)) {
+        for (String suffix : List.of(TOP_SUFFIX, OVERLAY_SUFFIX, OVERLAY_SCRATCH_SUFFIX, PARTIAL_SUFFIX)) {
             Path leftover = sibling(target, suffix);
             if (Files.exists(leftover, LinkOption.NOFOLLOW_LINKS)) {
                 throw refuse(leftover + " already exists (left by an earlier migration to " + target
@@ -302,12 +304,15 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     public void createOverlay(MigrationPlan plan) {
         call(() -> {
             Path overlay = Path.of(plan.overlay());
+            Path scratch = overlayScratch(plan);
             if (Files.exists(overlay) && plan.target().equals(QemuImg.backingFile(overlay))) {
+                if (Files.exists(scratch) && Files.isSameFile(scratch, overlay)) {
+                    Files.delete(scratch); // an earlier attempt linked B' into place and died before removing this name
+                }
                 log.info("overlay: {} already exists over {}", overlay, plan.target());
                 return null;
             }
             // qemu-img create replaces an existing file: create under a scratch name, then link into place.
-            Path scratch = sibling(overlay, ".new");
             Files.deleteIfExists(scratch);
             QemuImg.createOverlay(scratch, Path.of(plan.target()), plan.sourceFormat());
             copyOwnership(Path.of(plan.source()), scratch);
@@ -323,7 +328,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     public void deleteOverlay(MigrationPlan plan) {
         call(() -> {
             Guest guest = guest(plan);
-            deleteUnused(guest, sibling(Path.of(plan.overlay()), ".new").toString(), plan.overlay());
+            deleteUnused(guest, overlayScratch(plan).toString(), plan.overlay());
             return null;
         });
     }
@@ -404,7 +409,8 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
                     metadata.add(snapshot);
                 }
             }
-            List<String> doomed = new ArrayList<>(List.of(plan.top(), plan.overlay(), plan.partialTarget()));
+            List<String> doomed = new ArrayList<>(List.of(plan.top(), plan.overlay(), overlayScratch(plan).toString(),
+                    plan.partialTarget()));
             if (plan.keepSource()) {
                 kept.add(plan.source());
             } else {
@@ -495,6 +501,11 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
         Files.setAttribute(to, "unix:uid", Files.getAttribute(from, "unix:uid"));
         Files.setAttribute(to, "unix:gid", Files.getAttribute(from, "unix:gid"));
         Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
+    }
+
+    /** Where {@link #createOverlay} writes B' before linking it into place. */
+    private static Path overlayScratch(MigrationPlan plan) {
+        return Path.of(plan.overlay() + ".new");
     }
 
     private static Path sibling(Path path, String suffix) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.blockshift.activities.files.Command;
 import io.blockshift.activities.libvirt.Disk;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
@@ -17,8 +18,11 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -88,6 +92,36 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
                 int[] write = WRITES.get(moment);
                 assertTrue(TestVm.holds(vm.target(), "qcow2", write[0], write[1]), "B holds the write made " + moment);
             }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void anOverlayStepRetriedAfterLinkingBPrimeIntoPlaceLeavesNoSecondNameOfIt() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
+            Path overlay = Path.of(vm.target() + ".blockshift-overlay.qcow2");
+            Path scratch = Path.of(overlay + ".new");
+            AtomicBoolean scratchAfterTheStep = new AtomicBoolean();
+            HookedActivities activities = activities(vm.dst)
+                    // What an attempt that died between linking B' into place and removing its scratch name left.
+                    .before("createOverlay", () -> {
+                        Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", vm.target().toString(),
+                                "-F", "raw", scratch.toString()), Duration.ofMinutes(1));
+                        Files.createLink(overlay, scratch);
+                    })
+                    .after("createOverlay", () -> {
+                        scratchAfterTheStep.set(Files.exists(scratch));
+                        // Should a second name of B' survive the step all the same, clean-up removes it.
+                        if (!Files.exists(scratch)) {
+                            Files.createLink(scratch, overlay);
+                        }
+                    });
+
+            MigrateDiskResult result = migrate(activities, request(vm, vm.target()));
+
+            assertEquals(vm.target().toString(), result.target());
+            assertFalse(scratchAfterTheStep.get(), "the retried step removed B''s scratch name");
+            assertEquals(vm.target().toString(), vm.liveDisk("vda").source());
+            assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files(), "no second name of B' holds its blocks");
         }
     }
 
