@@ -22,6 +22,7 @@ import io.blockshift.workflows.MigrationPlan;
 import io.blockshift.workflows.StepProgress;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.ActivityCanceledException;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
@@ -201,6 +202,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             Layer layer = layerOf(guest, plan);
             if (layer == Layer.TOP) {
                 guest.abortJob(plan.diskTarget());
+                heartbeat();
                 guest.commitActive(plan.diskTarget(), 0);
                 awaitReadyAndPivot(guest, plan, "revert", plan.source());
                 log.info("revert: committed {} back into {}; the guest runs on {} alone", plan.top(), plan.source(),
@@ -358,6 +360,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
         call(() -> {
             Guest guest = guest(plan);
             if (layerOf(guest, plan) == Layer.TOP) {
+                heartbeat();
                 guest.abortJob(plan.diskTarget());
             }
             return null;
@@ -405,6 +408,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             List<String> metadata = new ArrayList<>();
             for (String path : List.of(plan.top(), plan.overlay())) {
                 for (String snapshot : guest.snapshotsMentioning(path)) {
+                    heartbeat();
                     guest.deleteSnapshotMetadata(snapshot);
                     metadata.add(snapshot);
                 }
@@ -439,7 +443,14 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
         }
         long millisToReady = (System.nanoTime() - start) / 1_000_000;
         int attempts = guest.pivot(plan.diskTarget());
-        guest.awaitSource(plan.diskTarget(), pivotOnto, XML_UPDATE);
+        StepProgress pivoted = new StepProgress(step, ready.end(), ready.end(), 0);
+        guest.awaitSource(plan.diskTarget(), pivotOnto, XML_UPDATE, () -> {
+            try {
+                context.heartbeat(pivoted);
+            } catch (ActivityCanceledException tooLate) {
+                // The guest has pivoted: this step's work is done, and a cancel no longer undoes it.
+            }
+        });
         log.info("{}: {} job READY after {} ms ({} bytes); pivoted onto {} in {} attempt(s)", step, ready.typeName(),
                 millisToReady, ready.end(), pivotOnto, attempts);
         return new BlockJobReport(ready.typeName(), ready.end(), millisToReady, attempts, false);
@@ -490,11 +501,22 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
         }
         List<String> deleted = new ArrayList<>();
         for (String path : paths) {
+            heartbeat(); // unlinking a big file can take seconds
             if (Files.deleteIfExists(Path.of(path))) {
                 deleted.add(path);
             }
         }
         return deleted;
+    }
+
+    /**
+     * Tells Temporal this attempt is alive. The steps that run under a heartbeat timeout but report
+     * no progress of their own call it between their libvirt calls and deletions: without it, one
+     * that takes longer than the timeout is run again beside itself, and the second run's report
+     * (what clean-up deleted) is wrong.
+     */
+    private static void heartbeat() {
+        Activity.getExecutionContext().heartbeat(null);
     }
 
     private static void copyOwnership(Path from, Path to) throws IOException {

@@ -11,15 +11,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.blockshift.activities.files.Command;
 import io.blockshift.activities.libvirt.Disk;
 import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.MigrationActivities;
+import io.blockshift.workflows.MigrationPlan;
+import io.temporal.activity.ActivityOptions;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
+import io.temporal.testing.TestActivityEnvironment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -122,6 +128,33 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
             assertFalse(scratchAfterTheStep.get(), "the retried step removed B''s scratch name");
             assertEquals(vm.target().toString(), vm.liveDisk("vda").source());
             assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files(), "no second name of B' holds its blocks");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void deletingTheCopyHeartbeatsSoASlowDeletionIsNotTimedOutAndRunAgainBesideItself() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16)) {
+            // Preflight outside Temporal, as `blockshift plan` runs it: it only reads.
+            MigrationPlan plan = activities(vm.dst).preflight(request(vm, vm.target()));
+            Files.writeString(vm.target(), "B");
+            Files.writeString(Path.of(plan.partialTarget()), "B, partly");
+            TestActivityEnvironment environment = TestActivityEnvironment.newInstance();
+            try {
+                List<Object> heartbeats = Collections.synchronizedList(new ArrayList<>());
+                environment.setActivityHeartbeatListener(Object.class, heartbeats::add);
+                environment.registerActivitiesImplementations(activities(vm.dst));
+                MigrationActivities steps = environment.newActivityStub(MigrationActivities.class, ActivityOptions.newBuilder()
+                        .setStartToCloseTimeout(Duration.ofMinutes(1))
+                        .setHeartbeatTimeout(Duration.ofSeconds(10))
+                        .build());
+
+                steps.deleteBase(plan);
+
+                assertFalse(heartbeats.isEmpty(), "deleteBase told Temporal it was alive");
+                assertEquals(List.of("src/vda.img", "src/vdb.img"), vm.files(), "B and its partial name are gone");
+            } finally {
+                environment.close();
+            }
         }
     }
 

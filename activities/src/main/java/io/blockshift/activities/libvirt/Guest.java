@@ -261,10 +261,14 @@ public final class Guest {
     /**
      * Waits until the disk's live source, and its persistent one when the domain has a persistent
      * definition, is {@code expected}: libvirt rewrites both shortly after a pivot.
+     *
+     * @param whileWaiting runs before each look; may throw to stop waiting
      */
-    public void awaitSource(String target, String expected, Duration timeout) throws LibvirtException, InterruptedException {
+    public void awaitSource(String target, String expected, Duration timeout, Runnable whileWaiting)
+            throws LibvirtException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
+            whileWaiting.run();
             String live = liveDisk(target).source();
             String persistent = isPersistent()
                     ? Disk.find(persistentDisks(), target).map(Disk::source).orElse(null)
