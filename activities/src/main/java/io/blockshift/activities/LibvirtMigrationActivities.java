@@ -284,6 +284,17 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             return cloner.recheck(request, (offset, done, total) ->
                     context.heartbeat(new StepProgress("clone", done, total, offset)));
         } catch (CloneException e) {
+            if (e.kind() == CloneException.Kind.VERIFICATION_FAILED) {
+                // A retry would only read the same two files again: B was checked against A before
+                // it was published, so a mismatch now is no passing fault. Failing lets the rollback
+                // delete B (deleteBase): preflight found no file at B, so it is this migration's copy.
+                // No cause attached: the workflow reports the innermost failure's message, and this one says more.
+                throw ApplicationFailure.newNonRetryableFailure(request.target()
+                        + ", published by an earlier attempt of this step, no longer matches " + request.source()
+                        + " (" + e.getMessage() + "); the migration rolls back and deletes it. Check the storage under "
+                        + request.target().getParent() + " (dmesg, the filesystem's errors), then start the migration again",
+                        "Clone" + e.kind());
+            }
             if (!e.retryable()) {
                 throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), "Clone" + e.kind(), e);
             }
