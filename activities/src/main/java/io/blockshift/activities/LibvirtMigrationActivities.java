@@ -186,13 +186,44 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
                 return null;
             }
             requireLayer(layer, Layer.SOURCE, plan, "take the snapshot");
-            // Only an earlier attempt of ours can have made it (preflight refused it): it holds no guest data.
-            Files.deleteIfExists(Path.of(plan.top()));
-            guest.snapshot(plan.diskTarget(), Path.of(plan.top()));
+            Path top = Path.of(plan.top());
+            if (Files.exists(top, LinkOption.NOFOLLOW_LINKS)) {
+                // libvirt will not snapshot onto an existing file, so a retry removes what an attempt
+                // left whose snapshot libvirt did not finish (libvirtd died before switching the guest
+                // onto it). Preflight refused an A' that existed then, but something else may have
+                // made one since: a migration of another disk to the same target, a hand.
+                if (!isUnfinishedSnapshotOfSource(plan)) {
+                    throw ApplicationFailure.newNonRetryableFailure(top + " appeared after preflight and is not an "
+                            + "empty, unused snapshot of " + plan.source() + "; blockshift never deletes a file it did "
+                            + "not make. Find out what made it (another migration to " + plan.target()
+                            + "? 'virsh domblklist' of each VM), remove it if nothing uses it, and start again",
+                            "TopExists");
+                }
+                log.info("snapshot: removing {}, left by an earlier attempt whose snapshot did not finish", top);
+                Files.delete(top);
+            }
+            guest.snapshot(plan.diskTarget(), top);
             log.info("snapshot: {} of {} now writes to {} over {}", plan.diskTarget(), plan.domainName(), plan.top(),
                     plan.source());
             return null;
         });
+    }
+
+    /** Whether A' is a qcow2 whose backing file is A, as the snapshot makes it (and a commit back leaves it). */
+    private static boolean isOverlayOfSource(MigrationPlan plan) throws IOException, InterruptedException {
+        Path top = Path.of(plan.top());
+        return Files.isRegularFile(top, LinkOption.NOFOLLOW_LINKS) && plan.source().equals(QemuImg.backingFile(top));
+    }
+
+    /**
+     * Whether A' is what a snapshot libvirt did not finish leaves: an overlay of A that holds
+     * nothing of its own and that no domain uses. Anything else there is not ours to delete.
+     */
+    private boolean isUnfinishedSnapshotOfSource(MigrationPlan plan)
+            throws IOException, InterruptedException, LibvirtException {
+        Path top = Path.of(plan.top());
+        return isOverlayOfSource(plan) && !QemuImg.hasDataOfItsOwn(top)
+                && Guest.domainsUsing(libvirt.connect(plan.connectUri()), plan.top()).isEmpty();
     }
 
     @Override
@@ -209,6 +240,11 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
                         plan.source());
             } else {
                 requireLayer(layer, Layer.SOURCE, plan, "revert the snapshot");
+                Path top = Path.of(plan.top());
+                if (Files.exists(top, LinkOption.NOFOLLOW_LINKS) && !isOverlayOfSource(plan)) {
+                    log.warn("revert: leaving {}: it is not a snapshot of {}, so not this migration's", top, plan.source());
+                    return null;
+                }
             }
             deleteUnused(guest, plan.top());
             return null;

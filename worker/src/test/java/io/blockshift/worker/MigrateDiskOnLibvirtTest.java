@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.blockshift.activities.files.Command;
+import io.blockshift.activities.files.QemuImg;
 import io.blockshift.activities.libvirt.Disk;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrationActivities;
@@ -155,6 +156,48 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
             } finally {
                 environment.close();
             }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aSnapshotRetriedOverTheEmptyOverlayLibvirtLeftRemovesItAndMovesTheDisk() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
+            write(vm, "before the snapshot");
+            Path top = Path.of(vm.target() + ".blockshift-top.qcow2");
+            // What a snapshot leaves when libvirtd dies after creating A' and before switching the guest onto it.
+            HookedActivities activities = activities(vm.dst).before("snapshot", () -> Command.run(List.of("qemu-img",
+                    "create", "-q", "-f", "qcow2", "-u", "-b", vm.vda.toString(), "-F", "raw", top.toString(), "64M"),
+                    Duration.ofMinutes(1)));
+
+            MigrateDiskResult result = migrate(activities, request(vm, vm.target()));
+
+            assertEquals(vm.target().toString(), result.target());
+            assertEquals(vm.target().toString(), vm.liveDisk("vda").source());
+            assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files());
+            assertTrue(TestVm.holds(vm.target(), "raw", 0x11, 1));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aFileThatAppearsWhereTheSnapshotGoesIsNeverDeletedAndTheMigrationRollsBack() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
+            write(vm, "before the snapshot");
+            Path top = Path.of(vm.target() + ".blockshift-top.qcow2");
+            // Another migration's A' at the same path, made after this one's preflight: an overlay of another image.
+            HookedActivities activities = activities(vm.dst).before("snapshot", () -> Command.run(List.of("qemu-img",
+                    "create", "-q", "-f", "qcow2", "-u", "-b", vm.vdb.toString(), "-F", "raw", top.toString(), "16M"),
+                    Duration.ofMinutes(1)));
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> migrate(activities, request(vm, vm.target())));
+
+            ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+            assertEquals("RolledBack", failure.getType());
+            assertTrue(failure.getOriginalMessage().contains(top + " appeared after preflight"), failure.getOriginalMessage());
+            assertEquals(1, java.util.Collections.frequency(activities.calls, "snapshot"), "not retried: " + activities.calls);
+            assertEquals(vm.vdb.toString(), QemuImg.backingFile(top), "the other migration's A' is still there");
+            assertEquals(vm.vda.toString(), vm.liveDisk("vda").source(), "the guest runs on A");
+            assertEquals(List.of("dst/vda-moved.img.blockshift-top.qcow2", "src/vda.img", "src/vdb.img"), vm.files());
         }
     }
 

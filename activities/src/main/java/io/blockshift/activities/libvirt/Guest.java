@@ -2,6 +2,7 @@ package io.blockshift.activities.libvirt;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -284,9 +285,48 @@ public final class Guest {
         }
     }
 
+    /**
+     * The names of the domains on {@code connection}, running or defined, with a disk whose source
+     * or backing file is {@code path}.
+     */
+    public static List<String> domainsUsing(Connect connection, String path) throws LibvirtException {
+        List<String> users = new ArrayList<>();
+        List<Domain> domains = new ArrayList<>();
+        for (int id : connection.listDomains()) {
+            domains.add(unlessGone(() -> connection.domainLookupByID(id)));
+        }
+        for (String name : connection.listDefinedDomains()) {
+            domains.add(unlessGone(() -> connection.domainLookupByName(name)));
+        }
+        for (Domain domain : domains) {
+            String xml = domain == null ? null : unlessGone(() -> domain.getXMLDesc(0));
+            if (xml != null && Disk.parseAll(xml).stream()
+                    .anyMatch(disk -> path.equals(disk.source()) || path.equals(disk.backingFile()))) {
+                users.add(domain.getName());
+            }
+        }
+        return users;
+    }
+
+    private interface LibvirtCall<T> {
+        T call() throws LibvirtException;
+    }
+
+    /** The call's answer, or null when its domain went away meanwhile. */
+    private static <T> T unlessGone(LibvirtCall<T> call) throws LibvirtException {
+        try {
+            return call.call();
+        } catch (LibvirtException e) {
+            if (isError(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
     /** The names of the domain's snapshots whose XML mentions {@code path}. */
     public List<String> snapshotsMentioning(String path) throws LibvirtException {
-        List<String> names = new java.util.ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (String snapshotName : domain.snapshotListNames()) {
             DomainSnapshot snapshot = domain.snapshotLookupByName(snapshotName);
             if (snapshot.getXMLDesc().contains("'" + path + "'") || snapshot.getXMLDesc().contains("\"" + path + "\"")) {
