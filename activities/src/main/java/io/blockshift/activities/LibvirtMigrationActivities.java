@@ -22,6 +22,7 @@ import io.blockshift.workflows.MigrationPlan;
 import io.blockshift.workflows.StepProgress;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.ActivityCanceledException;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
@@ -49,6 +50,8 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     private static final Duration XML_UPDATE = Duration.ofSeconds(10);
     private static final String TOP_SUFFIX = ".blockshift-top.qcow2";
     private static final String OVERLAY_SUFFIX = ".blockshift-overlay.qcow2";
+    /** B' under its scratch name, before it is linked into place. */
+    private static final String OVERLAY_SCRATCH_SUFFIX = OVERLAY_SUFFIX + ".new";
     private static final String PARTIAL_SUFFIX = ".blockshift-partial";
 
     private final LibvirtConnections libvirt;
@@ -154,7 +157,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             throw refuse("target " + target + " already exists; blockshift never overwrites a file: choose another "
                     + "name or remove it first");
         }
-        for (String suffix : List.of(TOP_SUFFIX, OVERLAY_SUFFIX, PARTIAL_SUFFIX)) {
+        for (String suffix : List.of(TOP_SUFFIX, OVERLAY_SUFFIX, OVERLAY_SCRATCH_SUFFIX, PARTIAL_SUFFIX)) {
             Path leftover = sibling(target, suffix);
             if (Files.exists(leftover, LinkOption.NOFOLLOW_LINKS)) {
                 throw refuse(leftover + " already exists (left by an earlier migration to " + target
@@ -183,13 +186,44 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
                 return null;
             }
             requireLayer(layer, Layer.SOURCE, plan, "take the snapshot");
-            // Only an earlier attempt of ours can have made it (preflight refused it): it holds no guest data.
-            Files.deleteIfExists(Path.of(plan.top()));
-            guest.snapshot(plan.diskTarget(), Path.of(plan.top()));
+            Path top = Path.of(plan.top());
+            if (Files.exists(top, LinkOption.NOFOLLOW_LINKS)) {
+                // libvirt will not snapshot onto an existing file, so a retry removes what an attempt
+                // left whose snapshot libvirt did not finish (libvirtd died before switching the guest
+                // onto it). Preflight refused an A' that existed then, but something else may have
+                // made one since: a migration of another disk to the same target, a hand.
+                if (!isUnfinishedSnapshotOfSource(plan)) {
+                    throw ApplicationFailure.newNonRetryableFailure(top + " appeared after preflight and is not an "
+                            + "empty, unused snapshot of " + plan.source() + "; blockshift never deletes a file it did "
+                            + "not make. Find out what made it (another migration to " + plan.target()
+                            + "? 'virsh domblklist' of each VM), remove it if nothing uses it, and start again",
+                            "TopExists");
+                }
+                log.info("snapshot: removing {}, left by an earlier attempt whose snapshot did not finish", top);
+                Files.delete(top);
+            }
+            guest.snapshot(plan.diskTarget(), top);
             log.info("snapshot: {} of {} now writes to {} over {}", plan.diskTarget(), plan.domainName(), plan.top(),
                     plan.source());
             return null;
         });
+    }
+
+    /** Whether A' is a qcow2 whose backing file is A, as the snapshot makes it (and a commit back leaves it). */
+    private static boolean isOverlayOfSource(MigrationPlan plan) throws IOException, InterruptedException {
+        Path top = Path.of(plan.top());
+        return Files.isRegularFile(top, LinkOption.NOFOLLOW_LINKS) && plan.source().equals(QemuImg.backingFile(top));
+    }
+
+    /**
+     * Whether A' is what a snapshot libvirt did not finish leaves: an overlay of A that holds
+     * nothing of its own and that no domain uses. Anything else there is not ours to delete.
+     */
+    private boolean isUnfinishedSnapshotOfSource(MigrationPlan plan)
+            throws IOException, InterruptedException, LibvirtException {
+        Path top = Path.of(plan.top());
+        return isOverlayOfSource(plan) && !QemuImg.hasDataOfItsOwn(top)
+                && Guest.domainsUsing(libvirt.connect(plan.connectUri()), plan.top()).isEmpty();
     }
 
     @Override
@@ -199,12 +233,18 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             Layer layer = layerOf(guest, plan);
             if (layer == Layer.TOP) {
                 guest.abortJob(plan.diskTarget());
+                heartbeat();
                 guest.commitActive(plan.diskTarget(), 0);
                 awaitReadyAndPivot(guest, plan, "revert", plan.source());
                 log.info("revert: committed {} back into {}; the guest runs on {} alone", plan.top(), plan.source(),
                         plan.source());
             } else {
                 requireLayer(layer, Layer.SOURCE, plan, "revert the snapshot");
+                Path top = Path.of(plan.top());
+                if (Files.exists(top, LinkOption.NOFOLLOW_LINKS) && !isOverlayOfSource(plan)) {
+                    log.warn("revert: leaving {}: it is not a snapshot of {}, so not this migration's", top, plan.source());
+                    return null;
+                }
             }
             deleteUnused(guest, plan.top());
             return null;
@@ -280,6 +320,17 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             return cloner.recheck(request, (offset, done, total) ->
                     context.heartbeat(new StepProgress("clone", done, total, offset)));
         } catch (CloneException e) {
+            if (e.kind() == CloneException.Kind.VERIFICATION_FAILED) {
+                // A retry would only read the same two files again: B was checked against A before
+                // it was published, so a mismatch now is no passing fault. Failing lets the rollback
+                // delete B (deleteBase): preflight found no file at B, so it is this migration's copy.
+                // No cause attached: the workflow reports the innermost failure's message, and this one says more.
+                throw ApplicationFailure.newNonRetryableFailure(request.target()
+                        + ", published by an earlier attempt of this step, no longer matches " + request.source()
+                        + " (" + e.getMessage() + "); the migration rolls back and deletes it. Check the storage under "
+                        + request.target().getParent() + " (dmesg, the filesystem's errors), then start the migration again",
+                        "Clone" + e.kind());
+            }
             if (!e.retryable()) {
                 throw ApplicationFailure.newNonRetryableFailureWithCause(e.getMessage(), "Clone" + e.kind(), e);
             }
@@ -302,12 +353,15 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     public void createOverlay(MigrationPlan plan) {
         call(() -> {
             Path overlay = Path.of(plan.overlay());
+            Path scratch = overlayScratch(plan);
             if (Files.exists(overlay) && plan.target().equals(QemuImg.backingFile(overlay))) {
+                if (Files.exists(scratch) && Files.isSameFile(scratch, overlay)) {
+                    Files.delete(scratch); // an earlier attempt linked B' into place and died before removing this name
+                }
                 log.info("overlay: {} already exists over {}", overlay, plan.target());
                 return null;
             }
             // qemu-img create replaces an existing file: create under a scratch name, then link into place.
-            Path scratch = sibling(overlay, ".new");
             Files.deleteIfExists(scratch);
             QemuImg.createOverlay(scratch, Path.of(plan.target()), plan.sourceFormat());
             copyOwnership(Path.of(plan.source()), scratch);
@@ -323,7 +377,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     public void deleteOverlay(MigrationPlan plan) {
         call(() -> {
             Guest guest = guest(plan);
-            deleteUnused(guest, sibling(Path.of(plan.overlay()), ".new").toString(), plan.overlay());
+            deleteUnused(guest, overlayScratch(plan).toString(), plan.overlay());
             return null;
         });
     }
@@ -353,6 +407,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
         call(() -> {
             Guest guest = guest(plan);
             if (layerOf(guest, plan) == Layer.TOP) {
+                heartbeat();
                 guest.abortJob(plan.diskTarget());
             }
             return null;
@@ -400,11 +455,13 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             List<String> metadata = new ArrayList<>();
             for (String path : List.of(plan.top(), plan.overlay())) {
                 for (String snapshot : guest.snapshotsMentioning(path)) {
+                    heartbeat();
                     guest.deleteSnapshotMetadata(snapshot);
                     metadata.add(snapshot);
                 }
             }
-            List<String> doomed = new ArrayList<>(List.of(plan.top(), plan.overlay(), plan.partialTarget()));
+            List<String> doomed = new ArrayList<>(List.of(plan.top(), plan.overlay(), overlayScratch(plan).toString(),
+                    plan.partialTarget()));
             if (plan.keepSource()) {
                 kept.add(plan.source());
             } else {
@@ -433,7 +490,14 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
         }
         long millisToReady = (System.nanoTime() - start) / 1_000_000;
         int attempts = guest.pivot(plan.diskTarget());
-        guest.awaitSource(plan.diskTarget(), pivotOnto, XML_UPDATE);
+        StepProgress pivoted = new StepProgress(step, ready.end(), ready.end(), 0);
+        guest.awaitSource(plan.diskTarget(), pivotOnto, XML_UPDATE, () -> {
+            try {
+                context.heartbeat(pivoted);
+            } catch (ActivityCanceledException tooLate) {
+                // The guest has pivoted: this step's work is done, and a cancel no longer undoes it.
+            }
+        });
         log.info("{}: {} job READY after {} ms ({} bytes); pivoted onto {} in {} attempt(s)", step, ready.typeName(),
                 millisToReady, ready.end(), pivotOnto, attempts);
         return new BlockJobReport(ready.typeName(), ready.end(), millisToReady, attempts, false);
@@ -484,6 +548,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
         }
         List<String> deleted = new ArrayList<>();
         for (String path : paths) {
+            heartbeat(); // unlinking a big file can take seconds
             if (Files.deleteIfExists(Path.of(path))) {
                 deleted.add(path);
             }
@@ -491,10 +556,25 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
         return deleted;
     }
 
+    /**
+     * Tells Temporal this attempt is alive. The steps that run under a heartbeat timeout but report
+     * no progress of their own call it between their libvirt calls and deletions: without it, one
+     * that takes longer than the timeout is run again beside itself, and the second run's report
+     * (what clean-up deleted) is wrong.
+     */
+    private static void heartbeat() {
+        Activity.getExecutionContext().heartbeat(null);
+    }
+
     private static void copyOwnership(Path from, Path to) throws IOException {
         Files.setAttribute(to, "unix:uid", Files.getAttribute(from, "unix:uid"));
         Files.setAttribute(to, "unix:gid", Files.getAttribute(from, "unix:gid"));
         Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
+    }
+
+    /** Where {@link #createOverlay} writes B' before linking it into place. */
+    private static Path overlayScratch(MigrationPlan plan) {
+        return Path.of(plan.overlay() + ".new");
     }
 
     private static Path sibling(Path path, String suffix) {

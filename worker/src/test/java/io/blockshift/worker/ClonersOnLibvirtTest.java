@@ -12,8 +12,12 @@ import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.failure.ApplicationFailure;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -146,6 +150,36 @@ class ClonersOnLibvirtTest extends LibvirtTemporalTest {
             assertEquals("crc32c", result.checksumAlgorithm());
             assertEquals(crc32c(vm.vda), result.checksum(), "A and B checksummed again, not left out");
             assertEquals(crc32c(vm.vda), crc32c(vm.target()));
+        }
+    }
+
+    @Test
+    void aPublishedBThatNoLongerMatchesAFailsWithoutRetriesAndRollsBack() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
+            vm.write(0x11, 1);
+            MigrateDiskRequest request = request(vm, vm.target());
+            request.cloner = "sparse";
+            // B in place and its partial name gone, as an earlier attempt leaves them, but one byte of B changed since.
+            HookedActivities activities = activities(vm.dst).before("cloneBase", () -> {
+                if (Files.exists(vm.target())) {
+                    return; // a retry, which this test says does not happen
+                }
+                Files.copy(vm.vda, vm.target());
+                try (FileChannel b = FileChannel.open(vm.target(), StandardOpenOption.WRITE)) {
+                    b.write(ByteBuffer.wrap(new byte[] {0x7f}), 5L << 20);
+                }
+            });
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> migrate(activities, request));
+
+            ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+            assertEquals("RolledBack", failure.getType());
+            assertTrue(failure.getOriginalMessage().contains(vm.target() + ", published by an earlier attempt of this step, "
+                    + "no longer matches " + vm.vda), failure.getOriginalMessage());
+            assertEquals(1, Collections.frequency(activities.calls, "cloneBase"), "not retried: " + activities.calls);
+            assertEquals(vm.vda.toString(), vm.liveDisk("vda").source(), "the guest runs on A");
+            assertEquals(List.of("src/vda.img", "src/vdb.img"), vm.files(), "the rollback deleted B; nothing new is left");
+            assertTrue(TestVm.holds(vm.vda, "raw", 0x11, 1));
         }
     }
 

@@ -8,17 +8,28 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.blockshift.activities.files.Command;
+import io.blockshift.activities.files.QemuImg;
 import io.blockshift.activities.libvirt.Disk;
 import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.MigrationActivities;
+import io.blockshift.workflows.MigrationPlan;
+import io.temporal.activity.ActivityOptions;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
+import io.temporal.testing.TestActivityEnvironment;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -88,6 +99,105 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
                 int[] write = WRITES.get(moment);
                 assertTrue(TestVm.holds(vm.target(), "qcow2", write[0], write[1]), "B holds the write made " + moment);
             }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void anOverlayStepRetriedAfterLinkingBPrimeIntoPlaceLeavesNoSecondNameOfIt() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
+            Path overlay = Path.of(vm.target() + ".blockshift-overlay.qcow2");
+            Path scratch = Path.of(overlay + ".new");
+            AtomicBoolean scratchAfterTheStep = new AtomicBoolean();
+            HookedActivities activities = activities(vm.dst)
+                    // What an attempt that died between linking B' into place and removing its scratch name left.
+                    .before("createOverlay", () -> {
+                        Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", vm.target().toString(),
+                                "-F", "raw", scratch.toString()), Duration.ofMinutes(1));
+                        Files.createLink(overlay, scratch);
+                    })
+                    .after("createOverlay", () -> {
+                        scratchAfterTheStep.set(Files.exists(scratch));
+                        // Should a second name of B' survive the step all the same, clean-up removes it.
+                        if (!Files.exists(scratch)) {
+                            Files.createLink(scratch, overlay);
+                        }
+                    });
+
+            MigrateDiskResult result = migrate(activities, request(vm, vm.target()));
+
+            assertEquals(vm.target().toString(), result.target());
+            assertFalse(scratchAfterTheStep.get(), "the retried step removed B''s scratch name");
+            assertEquals(vm.target().toString(), vm.liveDisk("vda").source());
+            assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files(), "no second name of B' holds its blocks");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void deletingTheCopyHeartbeatsSoASlowDeletionIsNotTimedOutAndRunAgainBesideItself() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16)) {
+            // Preflight outside Temporal, as `blockshift plan` runs it: it only reads.
+            MigrationPlan plan = activities(vm.dst).preflight(request(vm, vm.target()));
+            Files.writeString(vm.target(), "B");
+            Files.writeString(Path.of(plan.partialTarget()), "B, partly");
+            TestActivityEnvironment environment = TestActivityEnvironment.newInstance();
+            try {
+                List<Object> heartbeats = Collections.synchronizedList(new ArrayList<>());
+                environment.setActivityHeartbeatListener(Object.class, heartbeats::add);
+                environment.registerActivitiesImplementations(activities(vm.dst));
+                MigrationActivities steps = environment.newActivityStub(MigrationActivities.class, ActivityOptions.newBuilder()
+                        .setStartToCloseTimeout(Duration.ofMinutes(1))
+                        .setHeartbeatTimeout(Duration.ofSeconds(10))
+                        .build());
+
+                steps.deleteBase(plan);
+
+                assertFalse(heartbeats.isEmpty(), "deleteBase told Temporal it was alive");
+                assertEquals(List.of("src/vda.img", "src/vdb.img"), vm.files(), "B and its partial name are gone");
+            } finally {
+                environment.close();
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aSnapshotRetriedOverTheEmptyOverlayLibvirtLeftRemovesItAndMovesTheDisk() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
+            write(vm, "before the snapshot");
+            Path top = Path.of(vm.target() + ".blockshift-top.qcow2");
+            // What a snapshot leaves when libvirtd dies after creating A' and before switching the guest onto it.
+            HookedActivities activities = activities(vm.dst).before("snapshot", () -> Command.run(List.of("qemu-img",
+                    "create", "-q", "-f", "qcow2", "-u", "-b", vm.vda.toString(), "-F", "raw", top.toString(), "64M"),
+                    Duration.ofMinutes(1)));
+
+            MigrateDiskResult result = migrate(activities, request(vm, vm.target()));
+
+            assertEquals(vm.target().toString(), result.target());
+            assertEquals(vm.target().toString(), vm.liveDisk("vda").source());
+            assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files());
+            assertTrue(TestVm.holds(vm.target(), "raw", 0x11, 1));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aFileThatAppearsWhereTheSnapshotGoesIsNeverDeletedAndTheMigrationRollsBack() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
+            write(vm, "before the snapshot");
+            Path top = Path.of(vm.target() + ".blockshift-top.qcow2");
+            // Another migration's A' at the same path, made after this one's preflight: an overlay of another image.
+            HookedActivities activities = activities(vm.dst).before("snapshot", () -> Command.run(List.of("qemu-img",
+                    "create", "-q", "-f", "qcow2", "-u", "-b", vm.vdb.toString(), "-F", "raw", top.toString(), "16M"),
+                    Duration.ofMinutes(1)));
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> migrate(activities, request(vm, vm.target())));
+
+            ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+            assertEquals("RolledBack", failure.getType());
+            assertTrue(failure.getOriginalMessage().contains(top + " appeared after preflight"), failure.getOriginalMessage());
+            assertEquals(1, java.util.Collections.frequency(activities.calls, "snapshot"), "not retried: " + activities.calls);
+            assertEquals(vm.vdb.toString(), QemuImg.backingFile(top), "the other migration's A' is still there");
+            assertEquals(vm.vda.toString(), vm.liveDisk("vda").source(), "the guest runs on A");
+            assertEquals(List.of("dst/vda-moved.img.blockshift-top.qcow2", "src/vda.img", "src/vdb.img"), vm.files());
         }
     }
 

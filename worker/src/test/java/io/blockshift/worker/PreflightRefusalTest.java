@@ -71,6 +71,17 @@ class PreflightRefusalTest extends LibvirtTemporalTest {
     }
 
     @Test
+    void refusesAnOverlayLeftUnderItsScratchNameByAnEarlierMigration() throws Exception {
+        Path leftover = Files.writeString(Path.of(vm.target() + ".blockshift-overlay.qcow2.new"), "left over");
+        try {
+            assertRefused(r -> { }, leftover + " already exists (left by an earlier migration");
+            assertEquals("left over", Files.readString(leftover));
+        } finally {
+            Files.delete(leftover);
+        }
+    }
+
+    @Test
     void refusesTheSourceAsTarget() throws Exception {
         assertRefused(List.of(vm.src, vm.dst), r -> r.target = vm.vda.toString(), "is the disk's current source");
     }

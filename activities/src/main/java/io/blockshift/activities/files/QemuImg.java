@@ -23,6 +23,20 @@ public final class QemuImg {
         return backing == null || backing.isNull() ? null : backing.asText();
     }
 
+    /**
+     * Whether the image holds anything of its own, data or zeroes written over its backing file:
+     * false only for an overlay nothing has written to since it was made.
+     */
+    public static boolean hasDataOfItsOwn(Path image) throws IOException, InterruptedException {
+        String out = Command.run(List.of("qemu-img", "map", "--force-share", "--output=json", image.toString()), TIMEOUT);
+        for (JsonNode extent : JSON.readTree(out)) {
+            if (extent.path("depth").asInt(-1) == 0 && extent.path("present").asBoolean(true)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Creates an empty qcow2 {@code overlay} backed by {@code backing} of {@code backingFormat}. */
     public static void createOverlay(Path overlay, Path backing, String backingFormat) throws IOException, InterruptedException {
         Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2",

@@ -2,6 +2,7 @@ package io.blockshift.activities.libvirt;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -217,7 +218,7 @@ public final class Guest {
                 woken.release();
             }
         };
-        domain.addBlockJobListener(listener);
+        addBlockJobListener(listener);
         try {
             while (true) {
                 Optional<BlockJob> job = blockJob(target);
@@ -234,6 +235,26 @@ public final class Guest {
                 woken.tryAcquire(POLL.toMillis(), TimeUnit.MILLISECONDS);
             }
         } finally {
+            removeBlockJobListener(listener);
+        }
+    }
+
+    /*
+     * libvirt-java 0.5.4 keeps a connection's event listeners in plain HashMaps with no locking,
+     * and LibvirtConnections shares one Connect per URI between activity threads. Two unguarded
+     * adds can lose one entry: its JNA callback, held only there, is then collected while libvirt
+     * still calls it (the JVM crashes on the next event), and its remove never deregisters it.
+     * Every add and remove therefore holds the connection's monitor.
+     */
+
+    private void addBlockJobListener(BlockJobListener listener) throws LibvirtException {
+        synchronized (domain.getConnect()) {
+            domain.addBlockJobListener(listener);
+        }
+    }
+
+    private void removeBlockJobListener(BlockJobListener listener) throws LibvirtException {
+        synchronized (domain.getConnect()) {
             domain.removeBlockJobListener(listener);
         }
     }
@@ -241,10 +262,14 @@ public final class Guest {
     /**
      * Waits until the disk's live source, and its persistent one when the domain has a persistent
      * definition, is {@code expected}: libvirt rewrites both shortly after a pivot.
+     *
+     * @param whileWaiting runs before each look; may throw to stop waiting
      */
-    public void awaitSource(String target, String expected, Duration timeout) throws LibvirtException, InterruptedException {
+    public void awaitSource(String target, String expected, Duration timeout, Runnable whileWaiting)
+            throws LibvirtException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
+            whileWaiting.run();
             String live = liveDisk(target).source();
             String persistent = isPersistent()
                     ? Disk.find(persistentDisks(), target).map(Disk::source).orElse(null)
@@ -260,9 +285,48 @@ public final class Guest {
         }
     }
 
+    /**
+     * The names of the domains on {@code connection}, running or defined, with a disk whose source
+     * or backing file is {@code path}.
+     */
+    public static List<String> domainsUsing(Connect connection, String path) throws LibvirtException {
+        List<String> users = new ArrayList<>();
+        List<Domain> domains = new ArrayList<>();
+        for (int id : connection.listDomains()) {
+            domains.add(unlessGone(() -> connection.domainLookupByID(id)));
+        }
+        for (String name : connection.listDefinedDomains()) {
+            domains.add(unlessGone(() -> connection.domainLookupByName(name)));
+        }
+        for (Domain domain : domains) {
+            String xml = domain == null ? null : unlessGone(() -> domain.getXMLDesc(0));
+            if (xml != null && Disk.parseAll(xml).stream()
+                    .anyMatch(disk -> path.equals(disk.source()) || path.equals(disk.backingFile()))) {
+                users.add(domain.getName());
+            }
+        }
+        return users;
+    }
+
+    private interface LibvirtCall<T> {
+        T call() throws LibvirtException;
+    }
+
+    /** The call's answer, or null when its domain went away meanwhile. */
+    private static <T> T unlessGone(LibvirtCall<T> call) throws LibvirtException {
+        try {
+            return call.call();
+        } catch (LibvirtException e) {
+            if (isError(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
     /** The names of the domain's snapshots whose XML mentions {@code path}. */
     public List<String> snapshotsMentioning(String path) throws LibvirtException {
-        List<String> names = new java.util.ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (String snapshotName : domain.snapshotListNames()) {
             DomainSnapshot snapshot = domain.snapshotLookupByName(snapshotName);
             if (snapshot.getXMLDesc().contains("'" + path + "'") || snapshot.getXMLDesc().contains("\"" + path + "\"")) {
