@@ -22,7 +22,8 @@ public final class ExitCodes {
     /** Canceled (Ctrl-C, {@code temporal workflow cancel}) and rolled back. */
     public static final int CANCELED = 5;
     /**
-     * Failed leaving something to finish by hand ({@code CommitIncomplete}, {@code RollbackIncomplete}, others);
+     * Failed leaving something to finish by hand ({@code CommitIncomplete}, {@code RollbackIncomplete},
+     * {@code CleanupIncomplete}, others);
      * for a fleet: not every disk moved (the message lists which and why).
      */
     public static final int NEEDS_ATTENTION = 6;
