@@ -84,6 +84,17 @@ class MigrationSessionTest {
                 null, "abandoned");
     }
 
+    /** {@link #run} on another thread, for a test that cancels meanwhile. */
+    private CompletableFuture<MigrationSession.Outcome> runInBackground(String script, String workflowId) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return run(script, workflowId);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     private MigrationSession.Outcome run(String script, String workflowId) throws InterruptedException {
         return session().run(new MigrateDiskRequest(script, "vda", "/new/b.img"), workflowId,
                 new PrintStream(announced, true, StandardCharsets.UTF_8));
@@ -121,13 +132,7 @@ class MigrationSessionTest {
     @CsvSource({"wait, 5", "late, 0", "late-fail, 6"})
     void ctrlCCancelsTheWorkflowAndWaitsForItsEnd(String script, int exitCode) throws Exception {
         String id = "session-cancel-" + script + "-" + UUID.randomUUID();
-        CompletableFuture<MigrationSession.Outcome> running = CompletableFuture.supplyAsync(() -> {
-            try {
-                return run(script, id);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<MigrationSession.Outcome> running = runInBackground(script, id);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String phase = script.equals("wait") ? "waiting" : "commit";
         while (!progress.toString(StandardCharsets.UTF_8).contains(phase) && System.nanoTime() < deadline) {
@@ -186,13 +191,7 @@ class MigrationSessionTest {
     void aCancelWithNoStatusAnswerReportsWhatTheWorkflowRecorded(String script, int exitCode, String message)
             throws Exception {
         String id = "session-" + script + "-" + UUID.randomUUID();
-        CompletableFuture<MigrationSession.Outcome> running = CompletableFuture.supplyAsync(() -> {
-            try {
-                return run(script, id);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<MigrationSession.Outcome> running = runInBackground(script, id);
         // Once a worker has run it, the cancel is a cancel, not a termination.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!workflowTaskCompleted(id) && System.nanoTime() < deadline) {
