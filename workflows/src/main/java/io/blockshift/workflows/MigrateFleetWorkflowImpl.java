@@ -78,6 +78,12 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
      * whole fleet, whose running children would carry on unheard. Asked only on that path.
      */
     static final String LOOKUP_FAILURE_REFUSES = "lookup-failure-refuses";
+    /**
+     * The {@code Workflow.getVersion} change that refuses a disk whose target another disk of the
+     * fleet already has (on the same host): the two migrations would take each other's files for their
+     * own. Asked only when that happens.
+     */
+    static final String REFUSES_SHARED_TARGETS = "refuses-shared-targets";
 
     private static final ActivityOptions LOOKUPS = ActivityOptions.newBuilder()
             .setStartToCloseTimeout(Duration.ofMinutes(5))
@@ -176,13 +182,14 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
         return disks;
     }
 
-    /** Resolves every disk once: totals, early refusals of unknown disks and of a disk listed twice. */
+    /** Resolves every disk once: totals, early refusals of unknown disks, of a disk listed twice and of a target given twice. */
     private void firstPass(List<MigrateDiskRequest> migrations) {
         phase = "resolving";
         state.total = migrations.size();
         state.pending = new ArrayList<>(migrations);
         state.nextIndex = 0;
         Set<String> seen = new HashSet<>();
+        Map<String, Integer> targets = new HashMap<>();
         for (int from = 0; from < migrations.size(); from += FIRST_PASS_CHUNK) {
             List<MigrateDiskRequest> chunk = migrations.subList(from, Math.min(migrations.size(), from + FIRST_PASS_CHUNK));
             List<ResolvedDisk> resolved = resolve(chunk);
@@ -197,6 +204,14 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
                 FleetDisk disk = fleetDisk(index, chunk.get(i), r);
                 if (!seen.add(disk.workflowId())) {
                     fail(index, chunk.get(i), "refused: the same disk is listed twice in this fleet (" + disk.workflowId() + ")");
+                    state.skip.add(index);
+                    continue;
+                }
+                String target = disk.hostKey() + " " + Path.of(chunk.get(i).target).normalize();
+                Integer first = targets.putIfAbsent(target, index);
+                if (first != null && Workflow.getVersion(REFUSES_SHARED_TARGETS, Workflow.DEFAULT_VERSION, 1) >= 1) {
+                    fail(index, chunk.get(i), "refused: disk #" + first + " of this fleet has the same target "
+                            + chunk.get(i).target + "; give each disk a target of its own");
                     state.skip.add(index);
                     continue;
                 }

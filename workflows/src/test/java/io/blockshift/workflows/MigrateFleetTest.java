@@ -335,6 +335,22 @@ class MigrateFleetTest extends MigrateFleetTestBase {
     }
 
     @Test
+    void aDiskWhoseTargetAnotherDiskOfTheFleetHasIsRefusedAndTheFirstMoves() {
+        List<MigrateDiskRequest> disks = List.of(
+                disk("vm1", "vda", "/new/x.img", "host0"),
+                disk("vm2", "vda", "/new/./x.img", "host0"),
+                disk("vm3", "vda", "/new/x.img", "host1"));
+
+        FleetResult result = result(startFleet(fleet(disks, 2, 2, 2, "continue")));
+
+        assertEquals(2, result.done(), "vm1, and vm3 on another host");
+        assertEquals(1, result.failed());
+        assertEquals("#1 vm2/vda: refused: disk #0 of this fleet has the same target /new/./x.img; "
+                + "give each disk a target of its own", result.failures().get(0));
+        assertEquals(2, childRequests.size());
+    }
+
+    @Test
     void aFleetWithNeitherMigrationsNorSelectorIsRefused() {
         MigrateFleetRequest empty = new MigrateFleetRequest();
         empty.maxConcurrent = 0;
