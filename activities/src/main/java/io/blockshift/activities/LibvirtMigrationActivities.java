@@ -285,9 +285,10 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             log.info("clone: {} -> {} with {}{}", source, target, cloner.name(),
                     resumeFrom > 0 ? " resuming at byte " + resumeFrom : "");
             CloneResult result;
-            try {
+            try (HeartbeatKeepAlive alive = new HeartbeatKeepAlive(context,
+                    new StepProgress("clone", resumeFrom, resumeFrom, resumeFrom))) {
                 result = cloner.clone(request, (offset, done, total) ->
-                        context.heartbeat(new StepProgress("clone", resumeFrom + done, resumeFrom + total, offset)));
+                        alive.heartbeat(new StepProgress("clone", resumeFrom + done, resumeFrom + total, offset)));
             } catch (CloneException e) {
                 // A file that took the partial target's place is not ours to delete.
                 if (e.kind() != CloneException.Kind.TARGET_EXISTS && (!e.retryable()
