@@ -10,10 +10,12 @@ import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +32,8 @@ final class EmbeddedTemporal implements AutoCloseable {
     /** Where the embedded dev server keeps its state. */
     static final Path STATE_DIR = Path.of(System.getProperty("user.home"), ".local", "share", "blockshift");
     static final Path DATABASE = STATE_DIR.resolve("embedded.db");
+    /** Held while a dev server runs on {@link #DATABASE}: two servers on one SQLite file would each claim its history. */
+    static final Path DATABASE_LOCK = STATE_DIR.resolve("embedded.db.lock");
 
     private final WorkflowClient client;
     private final AutoCloseable server;
@@ -58,12 +62,20 @@ final class EmbeddedTemporal implements AutoCloseable {
         AutoCloseable server;
         String ifAbandoned;
         if (binary.isPresent()) {
-            DevServer devServer = DevServer.start(binary.get(), 0, DATABASE, false);
+            FileLock lock = lockDatabase(DATABASE_LOCK);
+            DevServer devServer;
+            try {
+                devServer = DevServer.start(binary.get(), 0, DATABASE, false);
+            } catch (IOException | RuntimeException e) {
+                lock.channel().close();
+                throw e;
+            }
             TemporalClient connection = TemporalClient.connect(devServer.target(), TemporalConnection.DEFAULT_NAMESPACE);
             client = connection.client();
             server = () -> {
                 connection.close();
                 devServer.close();
+                lock.channel().close();
             };
             notes.println("embedded Temporal dev server (" + binary.get() + ") at " + devServer.target()
                     + "; its state is kept in " + DATABASE);
@@ -85,6 +97,28 @@ final class EmbeddedTemporal implements AutoCloseable {
             closeQuietly(server);
             throw e;
         }
+    }
+
+    /**
+     * Locks {@code lockFile} (made if missing, never truncated) for this process, or fails saying that
+     * another blockshift command runs an embedded server and what to do instead.
+     */
+    static FileLock lockDatabase(Path lockFile) throws IOException {
+        Files.createDirectories(lockFile.getParent());
+        FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException heldHere) {
+            lock = null;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new IOException("another blockshift command (a migrate or demo in another terminal) runs an embedded"
+                    + " Temporal server on " + DATABASE + ", and two servers must not share its state: wait for it to"
+                    + " end, or run 'blockshift server' and 'blockshift worker' once, and every migrate will use them");
+        }
+        return lock;
     }
 
     WorkflowClient client() {
