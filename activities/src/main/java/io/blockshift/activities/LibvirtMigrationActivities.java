@@ -26,9 +26,12 @@ import io.temporal.client.ActivityCanceledException;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +56,8 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     /** B' under its scratch name, before it is linked into place. */
     private static final String OVERLAY_SCRATCH_SUFFIX = OVERLAY_SUFFIX + ".new";
     private static final String PARTIAL_SUFFIX = ".blockshift-partial";
+    /** Beside B while a migration works on it, holding that migration's workflow ID: see {@link #reserveTarget}. */
+    private static final String RESERVATION_SUFFIX = ".blockshift-reserved";
 
     private final LibvirtConnections libvirt;
     private final StorageRoots roots;
@@ -157,7 +162,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             throw refuse("target " + target + " already exists; blockshift never overwrites a file: choose another "
                     + "name or remove it first");
         }
-        for (String suffix : List.of(TOP_SUFFIX, OVERLAY_SUFFIX, OVERLAY_SCRATCH_SUFFIX, PARTIAL_SUFFIX)) {
+        for (String suffix : List.of(TOP_SUFFIX, OVERLAY_SUFFIX, OVERLAY_SCRATCH_SUFFIX, PARTIAL_SUFFIX, RESERVATION_SUFFIX)) {
             Path leftover = sibling(target, suffix);
             if (Files.exists(leftover, LinkOption.NOFOLLOW_LINKS)) {
                 throw refuse(leftover + " already exists (left by an earlier migration to " + target
@@ -179,6 +184,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     @Override
     public void snapshot(MigrationPlan plan) {
         call(() -> {
+            reserveTarget(plan);
             Guest guest = guest(plan);
             Layer layer = layerOf(guest, plan);
             if (layer == Layer.TOP) {
@@ -243,10 +249,12 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
                 Path top = Path.of(plan.top());
                 if (Files.exists(top, LinkOption.NOFOLLOW_LINKS) && !isOverlayOfSource(plan)) {
                     log.warn("revert: leaving {}: it is not a snapshot of {}, so not this migration's", top, plan.source());
+                    releaseTarget(plan);
                     return null;
                 }
             }
             deleteUnused(guest, plan.top());
+            releaseTarget(plan);
             return null;
         });
     }
@@ -469,6 +477,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
                 doomed.add(plan.source());
             }
             List<String> deleted = deleteUnused(guest, doomed.toArray(String[]::new));
+            releaseTarget(plan);
             log.info("cleanup: deleted {}, kept {}, snapshot metadata removed {}", deleted, kept, metadata);
             return new CleanupReport(deleted, kept, metadata);
         });
@@ -574,6 +583,42 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     }
 
     /** Where {@link #createOverlay} writes B' before linking it into place. */
+    /**
+     * Claims B's name for this migration before its first change: preflight found no B and none of
+     * its working files, but reserves nothing, so a second migration given the same target (started
+     * apart from any fleet, which refuses that itself) would otherwise take B, B' and A' for its own,
+     * adopting or deleting the first one's files. Made with CREATE_NEW, so only one migration gets
+     * it; a retry of this step finds its own workflow ID in it. Released when the migration ends
+     * (clean-up, or the snapshot's revert, the last compensation).
+     */
+    private static void reserveTarget(MigrationPlan plan) throws IOException {
+        Path reservation = sibling(Path.of(plan.target()), RESERVATION_SUFFIX);
+        String us = Activity.getExecutionContext().getInfo().getWorkflowId();
+        try {
+            Files.writeString(reservation, us, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (FileAlreadyExistsException e) {
+            String holder = Files.readString(reservation).strip();
+            if (!holder.equals(us)) {
+                throw ApplicationFailure.newNonRetryableFailure("another migration, workflow " + holder + ", is moving a"
+                        + " disk to " + plan.target() + " (it holds " + reservation + "); nothing was changed: give this"
+                        + " disk another target, or wait for that migration to end", "TargetReserved");
+            }
+        }
+    }
+
+    /** Gives up B's name (see {@link #reserveTarget}), unless another migration holds it. */
+    private static void releaseTarget(MigrationPlan plan) throws IOException {
+        Path reservation = sibling(Path.of(plan.target()), RESERVATION_SUFFIX);
+        String us = Activity.getExecutionContext().getInfo().getWorkflowId();
+        try {
+            if (Files.readString(reservation).strip().equals(us)) {
+                Files.delete(reservation);
+            }
+        } catch (NoSuchFileException released) {
+            // Released by an earlier attempt, or never taken (a migration a build before this one began).
+        }
+    }
+
     private static Path overlayScratch(MigrationPlan plan) {
         return Path.of(plan.overlay() + ".new");
     }
