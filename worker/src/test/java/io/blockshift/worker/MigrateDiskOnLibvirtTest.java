@@ -165,9 +165,7 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
             write(vm, "before the snapshot");
             Path top = Path.of(vm.target() + ".blockshift-top.qcow2");
             // What a snapshot leaves when libvirtd dies after creating A' and before switching the guest onto it.
-            HookedActivities activities = activities(vm.dst).before("snapshot", () -> Command.run(List.of("qemu-img",
-                    "create", "-q", "-f", "qcow2", "-u", "-b", vm.vda.toString(), "-F", "raw", top.toString(), "64M"),
-                    Duration.ofMinutes(1)));
+            HookedActivities activities = activities(vm.dst).before("snapshot", () -> createOverlay(top, vm.vda, "64M"));
 
             MigrateDiskResult result = migrate(activities, request(vm, vm.target()));
 
@@ -184,9 +182,7 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
             write(vm, "before the snapshot");
             Path top = Path.of(vm.target() + ".blockshift-top.qcow2");
             // Another migration's A' at the same path, made after this one's preflight: an overlay of another image.
-            HookedActivities activities = activities(vm.dst).before("snapshot", () -> Command.run(List.of("qemu-img",
-                    "create", "-q", "-f", "qcow2", "-u", "-b", vm.vdb.toString(), "-F", "raw", top.toString(), "16M"),
-                    Duration.ofMinutes(1)));
+            HookedActivities activities = activities(vm.dst).before("snapshot", () -> createOverlay(top, vm.vdb, "16M"));
 
             WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
                     () -> migrate(activities, request(vm, vm.target())));
@@ -333,6 +329,12 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
         assertEquals(List.of("src/vda.img", "src/vdb.img"), vm.files(), "nothing new left on disk");
         assertTrue(TestVm.holds(vm.vda, "raw", 0x11, 1), "A holds the write made before the snapshot");
         assertTrue(TestVm.holds(vm.vda, "raw", 0x22, 2), "A holds the write made after the snapshot");
+    }
+
+    /** A qcow2 {@code overlay} of the raw image {@code backing} in use by the VM (so -u: qemu-img must not open it). */
+    private static void createOverlay(Path overlay, Path backing, String size) throws Exception {
+        Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", backing.toString(), "-F", "raw",
+                overlay.toString(), size), Duration.ofMinutes(1));
     }
 
     private static void write(TestVm vm, String moment) throws Exception {
