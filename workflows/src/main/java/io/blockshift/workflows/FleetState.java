@@ -55,8 +55,11 @@ public class FleetState {
         ready = new ArrayList<>();
     }
 
-    /** At the start of a run: the disks not started yet as the last run left them. */
-    void unpack() {
+    /**
+     * At the start of a run (and for the audit, reading a run's input): the disks not started yet as
+     * the last run left them.
+     */
+    public void unpack() {
         if (pendingPacked != null) {
             pending = FleetPayloads.unpack(pendingPacked, new TypeReference<ArrayList<MigrateDiskRequest>>() {
             });

@@ -1,0 +1,60 @@
+package io.blockshift.workflows;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/**
+ * Where a {@code MigrateDisk} is: what its {@code status} query and {@link SearchAttributes#PHASE}
+ * report. The six steps (and preflight) also name the entries of the result's {@code stepMillis}
+ * and of the status's {@code stepsDone}, where {@link #ROLLBACK_STEP} marks a finished rollback.
+ */
+public enum DiskPhase {
+    STARTING("starting"),
+    PREFLIGHT("preflight"),
+    SNAPSHOT("snapshot"),
+    CLONE("clone"),
+    OVERLAY("overlay"),
+    MIRROR("mirror"),
+    COMMIT("commit"),
+    CLEANUP("cleanup"),
+    ROLLING_BACK("rolling back"),
+    DONE("done"),
+    REFUSED("refused"),
+    CANCELED("canceled"),
+    FAILED("failed");
+
+    /** The entry {@code stepsDone} gets when a rollback finished. */
+    public static final String ROLLBACK_STEP = "rollback";
+
+    private final String wire;
+
+    DiskPhase(String wire) {
+        this.wire = wire;
+    }
+
+    @JsonValue
+    public String wire() {
+        return wire;
+    }
+
+    /** The phase {@code wire} names, or null when it names none. */
+    @JsonCreator
+    public static DiskPhase of(String wire) {
+        for (DiskPhase p : values()) {
+            if (p.wire.equals(wire)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Whether the migration has ended in this phase. */
+    public boolean isFinal() {
+        return this == DONE || this == REFUSED || this == CANCELED || this == FAILED;
+    }
+
+    @Override
+    public String toString() {
+        return wire;
+    }
+}

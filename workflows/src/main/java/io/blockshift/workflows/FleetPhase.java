@@ -1,0 +1,51 @@
+package io.blockshift.workflows;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+/** Where a {@code MigrateFleet} is: the {@code state} its {@code progress} query answers. */
+public enum FleetPhase {
+    STARTING("starting"),
+    EXPANDING("expanding"),
+    RESOLVING("resolving"),
+    RUNNING("running"),
+    PAUSED("paused"),
+    STOPPING("stopping"),
+    CANCELING("canceling"),
+    CANCELED("canceled"),
+    STOPPED("stopped"),
+    DONE("done"),
+    REFUSED("refused");
+
+    private final String wire;
+
+    FleetPhase(String wire) {
+        this.wire = wire;
+    }
+
+    @JsonValue
+    public String wire() {
+        return wire;
+    }
+
+    /** The phase {@code wire} names, or null when it names none. */
+    @JsonCreator
+    public static FleetPhase of(String wire) {
+        for (FleetPhase p : values()) {
+            if (p.wire.equals(wire)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Whether the fleet has ended, or is ending, so that pause and resume no longer apply. */
+    public boolean isEnding() {
+        return this == CANCELING || this == CANCELED || this == STOPPED || this == DONE || this == REFUSED;
+    }
+
+    @Override
+    public String toString() {
+        return wire;
+    }
+}
