@@ -43,11 +43,10 @@ public final class ClosedChildren {
             switch (status) {
                 case WORKFLOW_EXECUTION_STATUS_RUNNING, WORKFLOW_EXECUTION_STATUS_UNSPECIFIED -> {
                 }
-                case WORKFLOW_EXECUTION_STATUS_COMPLETED -> closed.add(new DiskOutcome(child.workflowId(), DiskOutcome.DONE,
-                        null));
-                case WORKFLOW_EXECUTION_STATUS_CANCELED -> closed.add(new DiskOutcome(child.workflowId(),
-                        DiskOutcome.CANCELED, "closed canceled without reporting to the fleet" + memoOutcome(description)));
-                default -> closed.add(new DiskOutcome(child.workflowId(), DiskOutcome.FAILED, words(status)
+                case WORKFLOW_EXECUTION_STATUS_COMPLETED -> closed.add(DiskOutcome.of(child.workflowId(), Outcome.DONE, null));
+                case WORKFLOW_EXECUTION_STATUS_CANCELED -> closed.add(DiskOutcome.of(child.workflowId(),
+                        Outcome.CANCELED, "closed canceled without reporting to the fleet" + memoOutcome(description)));
+                default -> closed.add(DiskOutcome.of(child.workflowId(), Outcome.FAILED, words(status)
                         + " without reporting to the fleet: its steps stopped wherever they were. Check the disk's chain "
                         + "('virsh domblklist --details') and the migration's history ('temporal workflow show "
                         + "--workflow-id " + child.workflowId() + "') before migrating it again"));
@@ -57,7 +56,7 @@ public final class ClosedChildren {
     }
 
     private static DiskOutcome unknown(ChildExecution child) {
-        return new DiskOutcome(child.workflowId(), DiskOutcome.FAILED, "the Temporal server no longer knows this migration "
+        return DiskOutcome.of(child.workflowId(), Outcome.FAILED, "the Temporal server no longer knows this migration "
                 + "(its history expired?): check the disk's chain ('virsh domblklist --details') by hand");
     }
 
@@ -68,7 +67,7 @@ public final class ClosedChildren {
 
     /** What MigrateDisk's memo says happened: a cancel after the pivot still migrates the disk. */
     private static String memoOutcome(WorkflowExecutionDescription description) {
-        String outcome = description.getMemo("outcome", String.class, String.class);
+        String outcome = description.getMemo(MigrationVisibility.MEMO_OUTCOME, String.class, String.class);
         return outcome == null ? "" : "; its memo says: " + outcome;
     }
 }

@@ -11,6 +11,8 @@ public enum FleetPhase {
     RUNNING("running"),
     PAUSED("paused"),
     STOPPING("stopping"),
+    /** Between two runs: waiting for this run's starts and handlers before it continues as new. */
+    CONTINUING_AS_NEW("continuing as new"),
     CANCELING("canceling"),
     CANCELED("canceled"),
     STOPPED("stopped"),

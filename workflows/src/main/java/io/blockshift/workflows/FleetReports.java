@@ -20,13 +20,22 @@ public final class FleetReports {
     private FleetReports() {
     }
 
+    /**
+     * What a migration that failed in {@code endPhase} tells its fleet: canceled and refused as
+     * they are, anything else failed (a rollback is a failure to the fleet).
+     */
+    static Outcome failedOutcome(DiskPhase endPhase) {
+        return endPhase == DiskPhase.CANCELED ? Outcome.CANCELED
+                : endPhase == DiskPhase.REFUSED ? Outcome.REFUSED : Outcome.FAILED;
+    }
+
     /** Signals the parent, if any, even after a cancel; a parent that is gone is only logged. */
-    public static void reportToParent(String outcome, String message) {
+    public static void reportToParent(Outcome outcome, String message) {
         Optional<String> parent = Workflow.getInfo().getParentWorkflowId();
         if (parent.isEmpty()) {
             return;
         }
-        DiskOutcome report = new DiskOutcome(Workflow.getInfo().getWorkflowId(), outcome, message);
+        DiskOutcome report = DiskOutcome.of(Workflow.getInfo().getWorkflowId(), outcome, message);
         Workflow.newDetachedCancellationScope(() -> {
             for (int attempt = 1; ; attempt++) {
                 try {

@@ -26,8 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>Each history was recorded by {@link #recordHistories()} of the build it names, from real
  * runs in the in-memory test service: {@code migrate-disk-*.json} before any version marker,
  * {@code builds/b356c55/*.json} (recorded by that commit's build) with
- * {@value MigrateDiskWorkflowImpl#HOSTS_AND_FLEETS} 1 and no search attributes, {@code *-search-attributes.json} with
- * {@value MigrateDiskWorkflowImpl#SEARCH_ATTRIBUTES} 1 too. To record today's (it never
+ * {@value MigrateDiskVersions#HOSTS_AND_FLEETS} 1 and no search attributes, {@code *-search-attributes.json} with
+ * {@value MigrateDiskVersions#SEARCH_ATTRIBUTES} 1 too. To record today's (it never
  * overwrites a file):
  * <pre>
  * ./mvnw -o -B verify -pl workflows -Dtest='MigrateDiskReplayTest#recordHistories' -Dblockshift.recordHistories=true

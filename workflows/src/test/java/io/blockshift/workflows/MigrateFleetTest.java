@@ -291,7 +291,7 @@ class MigrateFleetTest extends MigrateFleetTestBase {
         assertEquals(0, afterCheck.running(), afterCheck::toString);
         // A late report of the same child changes nothing (the result counts it once).
         client.newUntypedWorkflowStub(FLEET_ID).signal(MigrateFleetWorkflow.DISK_FINISHED,
-                new DiskOutcome(vm1, DiskOutcome.DONE, null));
+                DiskOutcome.of(vm1, Outcome.DONE, null));
         fleet.resume();
         FleetResult result = result(fleet);
 

@@ -222,15 +222,15 @@ abstract class MigrateFleetTestBase {
                 if (counted) {
                     concurrency.leave(request);
                 }
-                FleetReports.reportToParent(phase.equals("canceled") ? DiskOutcome.CANCELED : DiskOutcome.FAILED,
-                        MigrateDiskWorkflowImpl.messageOf(e));
+                FleetReports.reportToParent(phase.equals("canceled") ? Outcome.CANCELED : Outcome.FAILED,
+                        MigrationFailures.messageOf(e));
                 throw e;
             }
             if (counted) {
                 concurrency.leave(request);
             }
             phase = "done";
-            FleetReports.reportToParent(DiskOutcome.DONE, null);
+            FleetReports.reportToParent(Outcome.DONE, null);
             return new MigrateDiskResult(request.domain, request.disk, "/old", request.target, "fake", "fake", DISK_SIZE,
                     null, null, false, new LinkedHashMap<>(), false);
         }

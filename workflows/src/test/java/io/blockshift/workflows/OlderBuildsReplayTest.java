@@ -83,7 +83,7 @@ class OlderBuildsReplayTest extends MigrateFleetTestBase {
         assertEquals(List.of("b356c55/" + CHILD, "b356c55/" + COMPLETED, "b356c55/" + ROLLED_BACK, "b356c55/" + FLEET),
                 recordedHistories().filter(name -> name.startsWith("b356c55/")).toList());
         for (String disk : List.of(COMPLETED, ROLLED_BACK, CHILD)) {
-            assertEquals(Map.of(MigrateDiskWorkflowImpl.HOSTS_AND_FLEETS, 1), versionMarkers("b356c55/" + disk),
+            assertEquals(Map.of(MigrateDiskVersions.HOSTS_AND_FLEETS, 1), versionMarkers("b356c55/" + disk),
                     disk + " took the hosts-and-fleets branch, as every migration that build started did");
         }
     }

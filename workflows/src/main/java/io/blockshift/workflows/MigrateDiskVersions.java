@@ -1,0 +1,60 @@
+package io.blockshift.workflows;
+
+import io.temporal.workflow.Workflow;
+
+/**
+ * The {@code Workflow.getVersion} changes of {@code MigrateDisk}: histories recorded before a change
+ * replay on {@link Workflow#DEFAULT_VERSION} and take the older branch. Each is asked where, and
+ * only where, it always was: a new place would add a marker that an older history lacks.
+ */
+final class MigrateDiskVersions {
+
+    /**
+     * Change ID of the version that routes activities to the request's host and reports to a parent
+     * fleet: histories recorded before it replay on {@link Workflow#DEFAULT_VERSION}.
+     */
+    static final String HOSTS_AND_FLEETS = "hosts-and-fleets";
+
+    /**
+     * Change ID of the version that keeps {@link SearchAttributes} up to date: histories recorded
+     * before it replay on {@link Workflow#DEFAULT_VERSION} and upsert nothing.
+     */
+    static final String SEARCH_ATTRIBUTES = "search-attributes";
+
+    /**
+     * Change ID of the version that ends a migration whose clean-up failed after the guest moved as
+     * CleanupIncomplete (saying the guest runs on B) rather than with the activity's bare failure:
+     * asked only on that path, so only histories that took it carry the marker.
+     */
+    static final String CLEANUP_INCOMPLETE = "cleanup-incomplete";
+
+    private final boolean hostsAndFleets;
+    private final boolean searchAttributes;
+
+    private MigrateDiskVersions(boolean hostsAndFleets, boolean searchAttributes) {
+        this.hostsAndFleets = hostsAndFleets;
+        this.searchAttributes = searchAttributes;
+    }
+
+    /** Asks the two changes every migration asks at its start, in this order. */
+    static MigrateDiskVersions atStart() {
+        int hosts = Workflow.getVersion(HOSTS_AND_FLEETS, Workflow.DEFAULT_VERSION, 1);
+        int attributes = Workflow.getVersion(SEARCH_ATTRIBUTES, Workflow.DEFAULT_VERSION, 1);
+        return new MigrateDiskVersions(hosts >= 1, attributes >= 1);
+    }
+
+    /** Whether activities go to the request's host and the end is reported to a parent fleet. */
+    boolean hostsAndFleets() {
+        return hostsAndFleets;
+    }
+
+    /** Whether the migration keeps its search attributes up to date. */
+    boolean searchAttributes() {
+        return searchAttributes;
+    }
+
+    /** Asked only once clean-up failed after the guest moved: whether that ends as CleanupIncomplete. */
+    static boolean cleanupIncomplete() {
+        return Workflow.getVersion(CLEANUP_INCOMPLETE, Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION;
+    }
+}
