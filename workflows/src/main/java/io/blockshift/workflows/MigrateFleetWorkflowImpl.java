@@ -351,18 +351,7 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
 
     @Override
     public FleetProgress pause() {
-        if (state == null) {
-            run.pausedEarly = true;
-        } else {
-            state.paused = true;
-        }
-        // The main loop sets the phase when it next wakes; the update's answer must say it already.
-        if (run.phase == FleetPhase.RUNNING) {
-            run.phase = FleetPhase.PAUSED;
-        }
-        run.changes++;
-        log.info("paused: no more disks start until resume");
-        return progress();
+        return setPaused(true);
     }
 
     @Override
@@ -375,16 +364,7 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
 
     @Override
     public FleetProgress resume() {
-        run.pausedEarly = false;
-        if (state != null) {
-            state.paused = false;
-        }
-        if (run.phase == FleetPhase.PAUSED) {
-            run.phase = FleetPhase.RUNNING;
-        }
-        run.changes++;
-        log.info("resumed");
-        return progress();
+        return setPaused(false);
     }
 
     @Override
@@ -393,6 +373,23 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
         if (!isPaused()) {
             throw new IllegalStateException("the fleet is not paused");
         }
+    }
+
+    /** Pauses or resumes; a pause that comes before the run has its state waits in {@link FleetRun#pausedEarly}. */
+    private FleetProgress setPaused(boolean paused) {
+        if (state != null) {
+            state.paused = paused;
+        }
+        if (state == null || !paused) {
+            run.pausedEarly = paused;
+        }
+        // The main loop sets the phase when it next wakes; the update's answer must say it already.
+        if (run.phase == (paused ? FleetPhase.RUNNING : FleetPhase.PAUSED)) {
+            run.phase = paused ? FleetPhase.PAUSED : FleetPhase.RUNNING;
+        }
+        run.changes++;
+        log.info(paused ? "paused: no more disks start until resume" : "resumed");
+        return progress();
     }
 
     private boolean isPaused() {

@@ -31,7 +31,7 @@ final class MigrationVisibility {
      */
     void requested(MigrateDiskRequest request, String host, DiskPhase phase) {
         upsert(keyword(SearchAttributes.DOMAIN, request.domain), keyword(SearchAttributes.DISK, request.disk),
-                keyword(SearchAttributes.HOST, host != null ? host : SearchAttributes.LOCAL_HOST),
+                keyword(SearchAttributes.HOST, Hosts.orLocal(host)),
                 SearchAttributes.SOURCE.valueUnset(), keyword(SearchAttributes.TARGET, request.target),
                 keyword(SearchAttributes.CLONER, request.cloner), SearchAttributes.PHASE.valueSet(phase.wire()),
                 SearchAttributes.OUTCOME.valueUnset());

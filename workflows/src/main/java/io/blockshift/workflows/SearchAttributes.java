@@ -35,7 +35,7 @@ public final class SearchAttributes {
             List.of(DOMAIN, DISK, HOST, SOURCE, TARGET, CLONER, PHASE, OUTCOME);
 
     /** {@link #HOST}'s value for a migration on the workflow's own task queue. */
-    public static final String LOCAL_HOST = "local";
+    public static final String LOCAL_HOST = Hosts.LOCAL;
 
     /** The server refuses a value over 2048 bytes (as JSON): it terminates a workflow that upserts one. */
     private static final int MAX_JSON_BYTES = 2048;

@@ -3,8 +3,8 @@ package io.blockshift.workflows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.doReturn;
 import static org.mockito.Mockito.verifyNoInteractions;
@@ -15,8 +15,10 @@ import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.CanceledFailure;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Cancels: rolled back before the pivot, ignored after it. */
@@ -33,22 +35,24 @@ class MigrateDiskCancelTest extends MigrateDiskTestBase {
         verifyCalls(Fixtures.callsOfRollBackAt(running));
     }
 
-    @Test
-    void cancelDuringCommitIsIgnoredAndTheMigrationRollsForwardToTheEnd() throws Exception {
-        WorkflowStub workflow = cancelDuring(Call.COMMIT);
-        workflowCloses(workflow); // as CANCELED, result dropped: see cancelDuringCommitCompletesWithCancelIgnored
-
-        verifyCalls(Call.HAPPY_PATH);
-        assertEquals("done", startedWorkflow().status().phase());
+    /** Cancels after the point of no return: during the commit, and during a mirror that had pivoted when it failed. */
+    static Stream<Arguments> cancelsAfterThePivot() {
+        return Stream.of(
+                arguments(Call.COMMIT, null, Call.HAPPY_PATH),
+                arguments(Call.MIRROR, Layer.OVERLAY, Call.ROLLED_FORWARD_AFTER_MIRROR));
     }
 
-    @Test
-    void cancelDuringMirrorAfterThePivotRollsForwardToTheEnd() throws Exception {
-        doReturn(Layer.OVERLAY).when(activities).activeLayer(any());
-        WorkflowStub workflow = cancelDuring(Call.MIRROR);
-        workflowCloses(workflow); // as CANCELED, result dropped: see cancelDuringCommitCompletesWithCancelIgnored
+    @ParameterizedTest(name = "during {0}, the guest on {1}")
+    @MethodSource("cancelsAfterThePivot")
+    void cancelAfterThePivotIsIgnoredAndTheMigrationRollsForwardToTheEnd(Call running, Layer guestOn, List<Call> calls)
+            throws Exception {
+        if (guestOn != null) {
+            doReturn(guestOn).when(activities).activeLayer(any());
+        }
+        WorkflowStub workflow = cancelDuring(running);
+        workflowCloses(workflow); // as CANCELED, result dropped: see the test after this one
 
-        verifyCalls(Call.ROLLED_FORWARD_AFTER_MIRROR);
+        verifyCalls(calls);
         assertEquals("done", startedWorkflow().status().phase());
     }
 
@@ -103,26 +107,5 @@ class MigrateDiskCancelTest extends MigrateDiskTestBase {
         assertEquals("canceled", status.phase());
         assertNull(status.failureType());
         verifyNoInteractions(activities);
-    }
-
-    private static WorkflowFailedException workflowCloses(WorkflowStub workflow) {
-        return assertThrows(WorkflowFailedException.class, () -> workflow.getResult(MigrateDiskResult.class));
-    }
-
-    /**
-     * Starts a migration, cancels it while {@code running} runs, and returns once the cancel reached
-     * that activity, or, for one in a detached scope that never hears of it, once the service has it.
-     */
-    private WorkflowStub cancelDuring(Call running) throws InterruptedException {
-        Blocker blocker = blockOn(running);
-        WorkflowStub workflow = startMigration();
-        blocker.awaitStarted();
-        workflow.cancel();
-        if (running == Call.COMMIT) {
-            blocker.release();
-        } else {
-            blocker.awaitCanceled();
-        }
-        return workflow;
     }
 }

@@ -3,21 +3,18 @@ package io.blockshift.workflows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.blockshift.workflows.Fixtures.Call;
 import io.temporal.client.WorkflowFailedException;
-import io.temporal.testing.WorkflowReplayer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Replays histories recorded from earlier runs against today's {@link MigrateDiskWorkflowImpl}: a
@@ -36,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * them from the classpath of the next build).
  * Recording is only right when a change breaks determinism on purpose and guards it with
  * {@code Workflow.getVersion}: then point {@link #HAPPY_PATH} and {@link #ROLLED_BACK} at new names
- * and add those to the lists below, so every earlier branch stays tested. Never re-record to make
+ * and add those to {@link #recordedHistories()}, so every earlier branch stays tested. Never re-record to make
  * a failing replay pass.
  */
 class MigrateDiskReplayTest extends MigrateDiskTestBase {
@@ -45,39 +42,36 @@ class MigrateDiskReplayTest extends MigrateDiskTestBase {
     static final String HAPPY_PATH = "histories/migrate-disk-happy-path-search-attributes.json";
     static final String ROLLED_BACK = "histories/migrate-disk-rolled-back-at-mirror-search-attributes.json";
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {
-            "histories/migrate-disk-happy-path.json",
-            "histories/builds/b356c55/migrate-disk-completed.json",
-            HAPPY_PATH})
-    void replaysRecordedHappyPathHistory(String resource) throws Exception {
-        String history = resource(resource);
-        assertTrue(history.contains("EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"), "a completed run");
+    static final List<String> COMPLETED = List.of("EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED");
+    static final List<String> ROLLED_BACK_AT_MIRROR = List.of(MigrationActivities.ABORT_MIRROR,
+            "EVENT_TYPE_WORKFLOW_EXECUTION_FAILED");
 
-        WorkflowReplayer.replayWorkflowExecution(history, MigrateDiskWorkflowImpl.class);
+    static Stream<Arguments> recordedHistories() {
+        return Stream.of(
+                arguments("histories/migrate-disk-happy-path.json", "a completed run", COMPLETED),
+                arguments("histories/builds/b356c55/migrate-disk-completed.json", "a completed run", COMPLETED),
+                arguments(HAPPY_PATH, "a completed run", COMPLETED),
+                arguments("histories/migrate-disk-rolled-back-at-mirror.json", "a run rolled back at the mirror",
+                        ROLLED_BACK_AT_MIRROR),
+                arguments("histories/builds/b356c55/migrate-disk-rolled-back-at-mirror.json",
+                        "a run rolled back at the mirror", ROLLED_BACK_AT_MIRROR),
+                arguments(ROLLED_BACK, "a run rolled back at the mirror", ROLLED_BACK_AT_MIRROR));
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {
-            "histories/migrate-disk-rolled-back-at-mirror.json",
-            "histories/builds/b356c55/migrate-disk-rolled-back-at-mirror.json",
-            ROLLED_BACK})
-    void replaysRecordedRolledBackHistory(String resource) throws Exception {
-        String history = resource(resource);
-        assertTrue(history.contains("AbortMirror") && history.contains("EVENT_TYPE_WORKFLOW_EXECUTION_FAILED"),
-                "a run rolled back at the mirror");
-
-        WorkflowReplayer.replayWorkflowExecution(history, MigrateDiskWorkflowImpl.class);
+    @MethodSource("recordedHistories")
+    void replaysOnTodaysMigrateDisk(String resource, String what, List<String> marks) throws Exception {
+        Histories.replay(resource, what, marks, MigrateDiskWorkflowImpl.class);
     }
 
     @Test
     void todaysHistoriesUpsertSearchAttributesAndTheOlderOnesDoNot() throws Exception {
         for (String resource : List.of(HAPPY_PATH, ROLLED_BACK)) {
-            assertTrue(resource(resource).contains("EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"), resource);
+            assertTrue(Histories.read(resource).contains("EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"), resource);
         }
         for (String resource : List.of("histories/builds/b356c55/migrate-disk-completed.json",
                 "histories/builds/b356c55/migrate-disk-rolled-back-at-mirror.json")) {
-            assertFalse(resource(resource).contains("EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"), resource);
+            assertFalse(Histories.read(resource).contains("EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"), resource);
         }
     }
 
@@ -85,25 +79,12 @@ class MigrateDiskReplayTest extends MigrateDiskTestBase {
     @EnabledIfSystemProperty(named = "blockshift.recordHistories", matches = "true")
     void recordHistories() throws IOException {
         migrate();
-        record(HAPPY_PATH);
+        Histories.record(HAPPY_PATH, client.fetchHistory(WORKFLOW_ID));
 
         env.close();
         startEnvironment();
         failOn(Call.MIRROR, "disk full");
         assertThrows(WorkflowFailedException.class, this::migrate);
-        record(ROLLED_BACK);
-    }
-
-    private void record(String resource) throws IOException {
-        Path file = Path.of("src/test/resources", resource);
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, client.fetchHistory(WORKFLOW_ID).toJson(true) + "\n", StandardOpenOption.CREATE_NEW);
-    }
-
-    private static String resource(String name) throws IOException {
-        try (InputStream in = MigrateDiskReplayTest.class.getClassLoader().getResourceAsStream(name)) {
-            assertTrue(in != null, name + " is on the test classpath");
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        Histories.record(ROLLED_BACK, client.fetchHistory(WORKFLOW_ID));
     }
 }

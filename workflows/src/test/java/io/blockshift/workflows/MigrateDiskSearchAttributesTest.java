@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The search attributes a migration leaves for {@code temporal workflow list --query}: what was
@@ -57,10 +59,7 @@ class MigrateDiskSearchAttributesTest extends MigrateDiskTestBase {
 
     @Test
     void aMigrationRolledBackAfterAFailedMirrorEndsRolledBack() {
-        failOn(Call.MIRROR, "disk full");
-        migrationFails("RolledBack");
-
-        Map<String, String> attributes = searchAttributes();
+        Map<String, String> attributes = searchAttributesAfterFailing(Call.MIRROR, "disk full", "RolledBack");
         assertEquals("rolled-back", attributes.get("BlockshiftOutcome"));
         assertEquals("failed", attributes.get("BlockshiftPhase"));
         assertEquals(List.of("starting", "preflight", "snapshot", "clone", "overlay", "mirror", "rolling back", "failed"),
@@ -69,10 +68,7 @@ class MigrateDiskSearchAttributesTest extends MigrateDiskTestBase {
 
     @Test
     void aRefusedMigrationEndsRefusedWithWhatWasAskedAndNoSource() {
-        failOn(Call.PREFLIGHT, "no domain vm1");
-        migrationFails("Refused");
-
-        Map<String, String> attributes = searchAttributes();
+        Map<String, String> attributes = searchAttributesAfterFailing(Call.PREFLIGHT, "no domain vm1", "Refused");
         assertEquals("refused", attributes.get("BlockshiftOutcome"));
         assertEquals("refused", attributes.get("BlockshiftPhase"));
         assertEquals(Fixtures.DOMAIN, attributes.get("BlockshiftDomain"));
@@ -93,42 +89,25 @@ class MigrateDiskSearchAttributesTest extends MigrateDiskTestBase {
         assertEquals(Fixtures.DISK, attributes.get("BlockshiftDisk"));
     }
 
-    @Test
-    void aMigrationCanceledDuringTheCloneEndsCanceled() throws Exception {
-        Blocker clone = blockOn(Call.CLONE_BASE);
-        WorkflowStub workflow = startMigration();
-        clone.awaitStarted();
-        workflow.cancel();
-        clone.awaitCanceled();
-        assertThrows(WorkflowFailedException.class, () -> workflow.getResult(MigrateDiskResult.class));
+    @ParameterizedTest(name = "canceled during {0}: {1}")
+    @CsvSource({
+            "CLONE_BASE, canceled",
+            "PREFLIGHT, canceled", // canceled, not refused
+            "COMMIT, done"}) // after the pivot: the migration rolls forward to the end
+    void aCanceledMigrationEndsCanceledUnlessTheGuestHadMoved(Call running, String outcome) throws Exception {
+        WorkflowStub workflow = cancelDuring(running);
+        workflowCloses(workflow);
 
         Map<String, String> attributes = searchAttributes();
-        assertEquals("canceled", attributes.get("BlockshiftOutcome"));
-        assertEquals("canceled", attributes.get("BlockshiftPhase"));
+        assertEquals(outcome, attributes.get("BlockshiftOutcome"));
+        assertEquals(outcome, attributes.get("BlockshiftPhase"));
     }
 
-    @Test
-    void aMigrationCanceledDuringPreflightEndsCanceledNotRefused() throws Exception {
-        Blocker preflight = blockOn(Call.PREFLIGHT);
-        WorkflowStub workflow = startMigration();
-        preflight.awaitStarted();
-        workflow.cancel();
-        preflight.awaitCanceled();
-        assertThrows(WorkflowFailedException.class, () -> workflow.getResult(MigrateDiskResult.class));
-
-        assertEquals("canceled", searchAttributes().get("BlockshiftOutcome"));
-    }
-
-    @Test
-    void aMigrationCanceledAfterThePivotRollsForwardAndEndsDone() throws Exception {
-        Blocker commit = blockOn(Call.COMMIT);
-        WorkflowStub workflow = startMigration();
-        commit.awaitStarted();
-        workflow.cancel();
-        commit.release();
-        assertThrows(WorkflowFailedException.class, () -> workflow.getResult(MigrateDiskResult.class));
-
-        assertEquals("done", searchAttributes().get("BlockshiftOutcome"));
+    /** Runs a migration whose {@code call} fails saying {@code message}; it must end with {@code type}. */
+    private Map<String, String> searchAttributesAfterFailing(Call call, String message, String type) {
+        failOn(call, message);
+        migrationFails(type);
+        return searchAttributes();
     }
 
     /** Every blockshift search attribute of the migration as the service describes it now; absent ones left out. */

@@ -103,6 +103,28 @@ abstract class MigrateDiskTestBase {
         return WorkflowStub.fromTyped(workflow);
     }
 
+    /**
+     * Starts a migration, cancels it while {@code running} runs, and returns once the cancel reached
+     * that activity, or, for one in a detached scope that never hears of it, once the service has it.
+     */
+    WorkflowStub cancelDuring(Call running) throws InterruptedException {
+        Blocker blocker = blockOn(running);
+        WorkflowStub workflow = startMigration();
+        blocker.awaitStarted();
+        workflow.cancel();
+        if (running == Call.COMMIT) {
+            blocker.release();
+        } else {
+            blocker.awaitCanceled();
+        }
+        return workflow;
+    }
+
+    /** Waits for the end of a migration that must not complete. */
+    static WorkflowFailedException workflowCloses(WorkflowStub workflow) {
+        return assertThrows(WorkflowFailedException.class, () -> workflow.getResult(MigrateDiskResult.class));
+    }
+
     /** Runs a migration that must fail with a non-retryable application failure of {@code type}. */
     ApplicationFailure migrationFails(String type) {
         return failureOfType(assertThrows(WorkflowFailedException.class, this::migrate), type);

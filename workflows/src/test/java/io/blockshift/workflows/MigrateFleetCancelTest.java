@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.Mockito.doAnswer;
-import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
-import static org.mockito.Mockito.withSettings;
 
 import io.blockshift.workflows.Fixtures.Call;
 import io.blockshift.workflows.MigrateDiskTestBase.Blocker;
@@ -29,21 +27,7 @@ class MigrateFleetCancelTest extends MigrateFleetTestBase {
 
     @Override
     void registerChildren() {
-        worker.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class);
-        activities = mock(MigrationActivities.class, withSettings().withoutAnnotations());
-        for (Call call : Call.values()) {
-            if (call.happyResult != null && call != Call.PREFLIGHT) {
-                call.on(org.mockito.Mockito.doReturn(call.happyResult).when(activities));
-            }
-        }
-        // Each disk's plan names its own domain and disk.
-        doAnswer(inv -> {
-            MigrateDiskRequest r = inv.getArgument(0);
-            MigrationPlan p = Fixtures.PLAN;
-            return new MigrationPlan(p.connectUri(), r.domain, uuidOf(r.domain), true, r.disk, "/old/" + r.domain, "raw",
-                    DISK_SIZE, DISK_SIZE, r.target + ".top", r.target, r.target + ".partial", r.target + ".overlay",
-                    "sparse", "test", 0, false, false);
-        }).when(activities).preflight(any());
+        activities = registerRealChildren();
         // The activities of host h1 run only on h1's task queue.
         Worker host = env.newWorker(MigrateDiskWorkflow.hostTaskQueue("h1"), WorkerOptions.newBuilder()
                 .setDefaultHeartbeatThrottleInterval(Duration.ofMillis(20))

@@ -1,24 +1,25 @@
 package io.blockshift.workflows;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.temporal.common.WorkflowExecutionHistory;
-import io.temporal.testing.WorkflowReplayer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Replays a recorded MigrateFleet history (three disks, one refused, a pause and a resume) against
- * today's {@link MigrateFleetWorkflowImpl}. To re-record (see {@link MigrateDiskReplayTest} for when that is right):
+ * Replays the recorded MigrateFleet histories against today's {@link MigrateFleetWorkflowImpl}: a
+ * fleet of four disks, one refused, with a pause and a resume; the second run of a fleet that
+ * continued as new; a run that found a child of an earlier run terminated. To re-record one (see
+ * {@link MigrateDiskReplayTest} for when that is right), from the repository root:
  * <pre>
- * ./mvnw -o -B install -pl workflows -Dtest='MigrateFleetReplayTest#recordHistory' -Dblockshift.recordHistories=true
+ * ./mvnw -o -B verify -pl workflows -Dtest='MigrateFleetReplayTest#recordHistory' -Dblockshift.recordHistories=true
  * </pre>
  */
 class MigrateFleetReplayTest extends MigrateFleetTestBase {
@@ -29,57 +30,37 @@ class MigrateFleetReplayTest extends MigrateFleetTestBase {
     /** The run of a fleet that found, by asking the server, a child of an earlier run terminated. */
     static final String CHECKED = "histories/migrate-fleet-checked.json";
 
-    @Test
-    void replaysRecordedFleetHistory() throws Exception {
-        String history = resource(FLEET);
-        assertTrue(history.contains("EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED") && history.contains("DiskFinished"),
-                "a completed fleet whose children reported");
-
-        WorkflowReplayer.replayWorkflowExecution(history, MigrateFleetWorkflowImpl.class);
+    static Stream<Arguments> recordedHistories() {
+        return Stream.of(
+                arguments(FLEET, "a completed fleet whose children reported",
+                        List.of("EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED", MigrateFleetWorkflow.DISK_FINISHED)),
+                arguments(CONTINUED, "a run that learns of earlier children by signal and starts one of its own",
+                        List.of(MigrateFleetWorkflow.DISK_FINISHED, "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED")),
+                arguments(CHECKED, "a run that asked the server about its earlier children, behind its version marker",
+                        List.of(FleetActivities.CLOSED_CHILDREN, "EVENT_TYPE_MARKER_RECORDED")));
     }
 
-    @Test
-    void replaysTheRunThatWaitsForChildrenOfAnEarlierRun() throws Exception {
-        String history = resource(CONTINUED);
-        assertTrue(history.contains("DiskFinished") && history.contains("EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED"),
-                "a run that learns of earlier children by signal and starts one of its own");
-
-        WorkflowReplayer.replayWorkflowExecution(history, MigrateFleetWorkflowImpl.class);
-    }
-
-    @Test
-    void replaysTheRunThatFoundAChildOfAnEarlierRunTerminated() throws Exception {
-        String history = resource(CHECKED);
-        assertTrue(history.contains("ClosedChildren") && history.contains("EVENT_TYPE_MARKER_RECORDED"),
-                "a run that asked the server about its earlier children, behind its version marker");
-
-        WorkflowReplayer.replayWorkflowExecution(history, MigrateFleetWorkflowImpl.class);
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("recordedHistories")
+    void replaysOnTodaysMigrateFleet(String resource, String what, List<String> marks) throws Exception {
+        Histories.replay(resource, what, marks, MigrateFleetWorkflowImpl.class);
     }
 
     @Test
     @EnabledIfSystemProperty(named = "blockshift.recordHistories", matches = "true")
     void recordCheckedHistory() throws Exception {
-        childTime = Duration.ofMinutes(4);
-        MigrateFleetRequest request = fleet(List.of(
-                disk("vm1", "vda", "/new/vm1-vda.img", null),
-                disk("vm2", "vda", "/new/vm2-vda.img", null)), 1, 1, 1, "continue");
-        request.childrenPerRun = 1;
-        request.childCheckSeconds = 1;
-        MigrateFleetWorkflow fleet = startFleet(request);
-        while (fleet.progress().run() < 2) {
-            Thread.sleep(20);
-        }
+        MigrateFleetWorkflow fleet = startFleetWhoseFirstChildOutlivesItsRun();
         client.newUntypedWorkflowStub(MigrateFleetWorkflowImpl.childWorkflowId(null, uuidOf("vm1"), "vda")).terminate("test");
         childTime = Duration.ofMillis(300);
         FleetResult result = result(fleet);
         assertTrue(result.failed() == 1 && result.done() == 1, result::toString);
         // Walked from the last run: the test service may end a continued run's history before its last event.
         WorkflowExecutionHistory history = client.fetchHistory(FLEET_ID);
-        while (!history.toJson(false).contains("ClosedChildren")) {
+        while (!history.toJson(false).contains(FleetActivities.CLOSED_CHILDREN)) {
             history = client.fetchHistory(FLEET_ID, history.getEvents().get(0)
                     .getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId());
         }
-        Files.writeString(Path.of("src/test/resources", CHECKED), history.toJson(true) + "\n");
+        Histories.rerecord(CHECKED, history);
     }
 
     @Test
@@ -93,8 +74,7 @@ class MigrateFleetReplayTest extends MigrateFleetTestBase {
         request.childrenPerRun = 2;
         FleetResult result = result(startFleet(request));
         assertTrue(result.runs() == 2 && result.done() == 3, result::toString);
-        Path file = Path.of("src/test/resources", CONTINUED);
-        Files.writeString(file, client.fetchHistory(FLEET_ID).toJson(true) + "\n");
+        Histories.rerecord(CONTINUED, client.fetchHistory(FLEET_ID));
     }
 
     @Test
@@ -109,15 +89,6 @@ class MigrateFleetReplayTest extends MigrateFleetTestBase {
         Thread.sleep(1000);
         fleet.resume();
         result(fleet);
-        Path file = Path.of("src/test/resources", FLEET);
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, client.fetchHistory(FLEET_ID).toJson(true) + "\n");
-    }
-
-    private static String resource(String name) throws IOException {
-        try (InputStream in = MigrateFleetReplayTest.class.getClassLoader().getResourceAsStream(name)) {
-            assertTrue(in != null, name + " is on the test classpath");
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        Histories.rerecord(FLEET, client.fetchHistory(FLEET_ID));
     }
 }

@@ -123,10 +123,7 @@ class MigrateFleetTest extends MigrateFleetTestBase {
 
     @Test
     void pauseStopsStartingDisksAndResumeGoesOn() throws InterruptedException {
-        List<MigrateDiskRequest> disks = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            disks.add(disk("vm" + i, "vda", "/new/vm" + i + ".img", null));
-        }
+        List<MigrateDiskRequest> disks = localDisks(10);
         MigrateFleetWorkflow fleet = startFleet(fleet(disks, 2, 2, 2, "continue"));
 
         FleetProgress paused = fleet.pause();
@@ -150,10 +147,7 @@ class MigrateFleetTest extends MigrateFleetTestBase {
 
     @Test
     void progressCountsDisksAndBytesAndEstimatesTheTimeLeft() throws InterruptedException {
-        List<MigrateDiskRequest> disks = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-            disks.add(disk("vm" + i, "vda", "/new/vm" + i + ".img", null));
-        }
+        List<MigrateDiskRequest> disks = localDisks(8);
         disks.add(disk(MISSING + "vm", "vda", "/new/missing.img", null));
         MigrateFleetWorkflow fleet = startFleet(fleet(disks, 2, 2, 2, "continue"));
 
@@ -179,10 +173,7 @@ class MigrateFleetTest extends MigrateFleetTestBase {
 
     @Test
     void cancelCancelsTheRunningChildrenAndClosesCanceled() throws InterruptedException {
-        List<MigrateDiskRequest> disks = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            disks.add(disk("vm" + i, "vda", "/new/vm" + i + ".img", null));
-        }
+        List<MigrateDiskRequest> disks = localDisks(6);
         childTime = Duration.ofSeconds(30);
         MigrateFleetWorkflow fleet = startFleet(fleet(disks, 3, 3, 3, "continue"));
         awaitChildren(3);
@@ -199,18 +190,6 @@ class MigrateFleetTest extends MigrateFleetTestBase {
         assertEquals(0, p.running());
         assertEquals(3, p.pending());
         assertEquals(3, childRequests.size());
-    }
-
-    private static void awaitChildren(int n) {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (childRequests.size() < n) {
-            assertTrue(System.currentTimeMillis() < deadline, "children started: " + childRequests);
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
     }
 
     @Test
@@ -264,18 +243,8 @@ class MigrateFleetTest extends MigrateFleetTestBase {
 
     @Test
     void aChildOfAnEarlierRunTerminatedFromOutsideIsCountedFailedOnceAndTheFleetGoesOn() throws Exception {
-        childTime = Duration.ofMinutes(4);
-        MigrateFleetRequest request = fleet(List.of(
-                disk("vm1", "vda", "/new/vm1-vda.img", null),
-                disk("vm2", "vda", "/new/vm2-vda.img", null)), 1, 1, 1, "continue");
-        request.childrenPerRun = 1;
-        request.childCheckSeconds = 1;
-        MigrateFleetWorkflow fleet = startFleet(request);
-        awaitChildren(1);
+        MigrateFleetWorkflow fleet = startFleetWhoseFirstChildOutlivesItsRun();
         // vm1's child was started by run 1, which then continued as new: only a signal tells run 2 of its end.
-        while (fleet.progress().run() < 2) {
-            Thread.sleep(20);
-        }
         fleet.pause();
         String vm1 = MigrateFleetWorkflowImpl.childWorkflowId(null, uuidOf("vm1"), "vda");
         client.newUntypedWorkflowStub(vm1).terminate("an operator ended it by hand");

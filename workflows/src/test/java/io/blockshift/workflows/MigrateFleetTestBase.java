@@ -1,5 +1,12 @@
 package io.blockshift.workflows;
 
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.doReturn;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.withSettings;
+
+import io.blockshift.workflows.Fixtures.Call;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityInterface;
@@ -110,6 +117,74 @@ abstract class MigrateFleetTestBase {
                 .setWorkflowId(id)
                 .setTaskQueue(MigrateDiskWorkflow.TASK_QUEUE)
                 .build());
+    }
+
+    /** Disks vm0 to vm{n-1}, each vda, on no host, into /new. */
+    static List<MigrateDiskRequest> localDisks(int n) {
+        List<MigrateDiskRequest> disks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            disks.add(disk("vm" + i, "vda", "/new/vm" + i + ".img", null));
+        }
+        return disks;
+    }
+
+    /**
+     * Starts a fleet of vm1 and vm2, one at a time, one child per run, checking on earlier children
+     * every second, whose children take 4 minutes; returns once vm1's child runs and its run has
+     * continued as new, so that run 2 learns of that child's end only by signal or by a check.
+     */
+    MigrateFleetWorkflow startFleetWhoseFirstChildOutlivesItsRun() throws InterruptedException {
+        childTime = Duration.ofMinutes(4);
+        MigrateFleetRequest request = fleet(List.of(
+                disk("vm1", "vda", "/new/vm1-vda.img", null),
+                disk("vm2", "vda", "/new/vm2-vda.img", null)), 1, 1, 1, "continue");
+        request.childrenPerRun = 1;
+        request.childCheckSeconds = 1;
+        MigrateFleetWorkflow fleet = startFleet(request);
+        awaitChildren(1);
+        while (fleet.progress().run() < 2) {
+            Thread.sleep(20);
+        }
+        return fleet;
+    }
+
+    /** Waits until {@code n} fake children have started. */
+    static void awaitChildren(int n) {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (childRequests.size() < n) {
+            if (System.currentTimeMillis() >= deadline) {
+                throw new AssertionError("children started: " + childRequests);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /**
+     * Real {@code MigrateDisk} children instead of the fake, with mocked activities on the happy
+     * path, each disk's plan naming its own domain and disk as a real preflight's would; returns
+     * the mock for the test to change or verify (and to register on a host's task queue).
+     */
+    MigrationActivities registerRealChildren() {
+        worker.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class);
+        MigrationActivities activities = mock(MigrationActivities.class, withSettings().withoutAnnotations());
+        for (Call call : Call.values()) {
+            if (call.happyResult != null && call != Call.PREFLIGHT) {
+                call.on(doReturn(call.happyResult).when(activities));
+            }
+        }
+        doAnswer(inv -> {
+            MigrateDiskRequest r = inv.getArgument(0);
+            MigrationPlan p = Fixtures.PLAN;
+            return new MigrationPlan(p.connectUri(), r.domain, uuidOf(r.domain), true, r.disk, "/old/" + r.domain + "-" + r.disk
+                    + ".img", "raw", DISK_SIZE, DISK_SIZE, r.target + ".top.qcow2", r.target, r.target + ".partial",
+                    r.target + ".overlay.qcow2", "sparse", "source is sparse", 0, false, false);
+        }).when(activities).preflight(any());
+        worker.registerActivitiesImplementations(activities);
+        return activities;
     }
 
     /** Starts a fleet and returns its stub at once. */

@@ -2,36 +2,19 @@ package io.blockshift.workflows;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.Mockito.doAnswer;
-import static org.mockito.Mockito.doReturn;
 import static org.mockito.Mockito.doThrow;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.withSettings;
 
 import io.blockshift.workflows.Fixtures.Call;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.WorkflowTaskFailedCause;
-import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.WorkflowExecutionHistory;
-import io.temporal.common.converter.DataConverter;
-import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.failure.ApplicationFailure;
-import io.temporal.testing.WorkflowReplayer;
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -71,11 +54,9 @@ class OlderBuildsReplayTest extends MigrateFleetTestBase {
     @ParameterizedTest(name = "{0}")
     @MethodSource("recordedHistories")
     void replaysOnTodaysWorkflows(String name) throws Exception {
-        String history = Files.readString(buildsDirectory().resolve(name));
-        assertTrue(history.contains("EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED")
-                || history.contains("EVENT_TYPE_WORKFLOW_EXECUTION_FAILED"), name + " is a closed workflow's history");
-
-        WorkflowReplayer.replayWorkflowExecution(history, MigrateDiskWorkflowImpl.class, MigrateFleetWorkflowImpl.class);
+        String closed = name.endsWith(ROLLED_BACK) ? "EVENT_TYPE_WORKFLOW_EXECUTION_FAILED" : "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED";
+        Histories.replay(BUILDS + "/" + name, "a closed workflow's history", List.of(closed),
+                MigrateDiskWorkflowImpl.class, MigrateFleetWorkflowImpl.class);
     }
 
     @Test
@@ -83,62 +64,20 @@ class OlderBuildsReplayTest extends MigrateFleetTestBase {
         assertEquals(List.of("b356c55/" + CHILD, "b356c55/" + COMPLETED, "b356c55/" + ROLLED_BACK, "b356c55/" + FLEET),
                 recordedHistories().filter(name -> name.startsWith("b356c55/")).toList());
         for (String disk : List.of(COMPLETED, ROLLED_BACK, CHILD)) {
-            assertEquals(Map.of(MigrateDiskVersions.HOSTS_AND_FLEETS, 1), versionMarkers("b356c55/" + disk),
+            assertEquals(Map.of(MigrateDiskVersions.HOSTS_AND_FLEETS, 1), Histories.versionMarkers(BUILDS + "/b356c55/" + disk),
                     disk + " took the hosts-and-fleets branch, as every migration that build started did");
         }
     }
 
-    /** The {@code Workflow.getVersion} markers in a recorded history: change ID to the version recorded. */
-    static Map<String, Integer> versionMarkers(String name) throws Exception {
-        DataConverter json = DefaultDataConverter.STANDARD_INSTANCE;
-        Map<String, Integer> versions = new TreeMap<>();
-        WorkflowExecutionHistory.fromJson(Files.readString(buildsDirectory().resolve(name))).getEvents().stream()
-                .filter(e -> e.getEventType() == EventType.EVENT_TYPE_MARKER_RECORDED)
-                .map(HistoryEvent::getMarkerRecordedEventAttributes)
-                .filter(m -> m.getMarkerName().equals("Version"))
-                .forEach(m -> versions.put(
-                        json.fromPayloads(0, Optional.of(m.getDetailsOrThrow("changeId")), String.class, String.class),
-                        json.fromPayloads(0, Optional.of(m.getDetailsOrThrow("version")), Integer.class, Integer.class)));
-        return versions;
-    }
-
     /** Every recorded history, as {@code <commit>/<file>}, sorted. */
     static Stream<String> recordedHistories() throws IOException, URISyntaxException {
-        Path builds = buildsDirectory();
-        try (Stream<Path> files = Files.walk(builds)) {
-            return files.filter(f -> f.toString().endsWith(".json"))
-                    .map(f -> builds.relativize(f).toString())
-                    .sorted()
-                    .toList()
-                    .stream();
-        }
-    }
-
-    private static Path buildsDirectory() throws URISyntaxException {
-        URL url = OlderBuildsReplayTest.class.getClassLoader().getResource(BUILDS);
-        assertTrue(url != null, BUILDS + " is on the test classpath");
-        return Path.of(url.toURI());
+        return Histories.under(BUILDS).stream();
     }
 
     /** Real MigrateDisk children whose activities (mocked, on the happy path) run on {@link #HOST}'s queue and on the default one. */
     @Override
     void registerChildren() {
-        worker.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class);
-        activities = mock(MigrationActivities.class, withSettings().withoutAnnotations());
-        for (Call call : Call.values()) {
-            if (call.happyResult != null && call != Call.PREFLIGHT) {
-                call.on(doReturn(call.happyResult).when(activities));
-            }
-        }
-        // Each disk's plan names its own domain and disk, as a real preflight's would.
-        doAnswer(inv -> {
-            MigrateDiskRequest r = inv.getArgument(0);
-            MigrationPlan p = Fixtures.PLAN;
-            return new MigrationPlan(p.connectUri(), r.domain, uuidOf(r.domain), true, r.disk, "/old/" + r.domain + "-" + r.disk
-                    + ".img", "raw", DISK_SIZE, DISK_SIZE, r.target + ".top.qcow2", r.target, r.target + ".partial",
-                    r.target + ".overlay.qcow2", "sparse", "source is sparse", 0, false, false);
-        }).when(activities).preflight(any());
-        worker.registerActivitiesImplementations(activities);
+        activities = registerRealChildren();
         env.newWorker(MigrateDiskWorkflow.hostTaskQueue(HOST)).registerActivitiesImplementations(activities, new FakeLookups());
     }
 
@@ -146,11 +85,11 @@ class OlderBuildsReplayTest extends MigrateFleetTestBase {
     @Test
     @EnabledIfSystemProperty(named = "blockshift.recordHistoriesOf", matches = "[0-9a-f]{7,40}")
     void recordHistories() throws Exception {
-        Path into = Files.createDirectories(Path.of("src/test/resources", BUILDS, System.getProperty("blockshift.recordHistoriesOf")));
+        String into = BUILDS + "/" + System.getProperty("blockshift.recordHistoriesOf") + "/";
 
         MigrateDiskWorkflow completed = migrateDisk("migrate-vm1-vda");
         completed.migrate(Fixtures.request());
-        record(into.resolve(COMPLETED), "migrate-vm1-vda");
+        record(into + COMPLETED, "migrate-vm1-vda");
 
         MigrateFleetWorkflow fleet = startFleet(fleet(List.of(
                 disk("vm2", "vda", "/new/vm2-vda.img", HOST),
@@ -158,13 +97,13 @@ class OlderBuildsReplayTest extends MigrateFleetTestBase {
                 disk("vm3", "vda", "/new/vm3-vda.img", HOST)), 2, 2, 2, "continue"));
         FleetResult result = result(fleet);
         assertEquals(3, result.done(), result::toString);
-        record(into.resolve(FLEET), FLEET_ID);
-        record(into.resolve(CHILD), MigrateFleetWorkflowImpl.childWorkflowId(HOST, uuidOf("vm2"), "vda"));
+        record(into + FLEET, FLEET_ID);
+        record(into + CHILD, MigrateFleetWorkflowImpl.childWorkflowId(HOST, uuidOf("vm2"), "vda"));
 
         Call.MIRROR.on(doThrow(ApplicationFailure.newNonRetryableFailure("disk full", "TestFailure")).when(activities));
         MigrateDiskRequest rolledBack = new MigrateDiskRequest("vm4", "vda", "/new/vm4-vda.img");
         assertThrows(WorkflowFailedException.class, () -> migrateDisk("migrate-vm4-vda").migrate(rolledBack));
-        record(into.resolve(ROLLED_BACK), "migrate-vm4-vda");
+        record(into + ROLLED_BACK, "migrate-vm4-vda");
     }
 
     private MigrateDiskWorkflow migrateDisk(String workflowId) {
@@ -174,7 +113,7 @@ class OlderBuildsReplayTest extends MigrateFleetTestBase {
                 .build());
     }
 
-    private void record(Path file, String workflowId) throws IOException {
+    private void record(String resource, String workflowId) throws IOException {
         WorkflowExecutionHistory history = client.fetchHistory(workflowId);
         // A signal that arrives while a workflow task completes fails that task as UNHANDLED_COMMAND, and the
         // next one handles it: normal for a fleet. Any other failed workflow task is a bug not to record.
@@ -183,6 +122,6 @@ class OlderBuildsReplayTest extends MigrateFleetTestBase {
                 .map(e -> e.getWorkflowTaskFailedEventAttributes().getCause())
                 .filter(cause -> cause != WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND)
                 .toList(), workflowId + "'s failed workflow tasks");
-        Files.writeString(file, history.toJson(true) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+        Histories.record(resource, history);
     }
 }
