@@ -42,8 +42,9 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
         Compensations undo = new Compensations();
         try {
-            // 1. A <- A': the guest writes to A' from now on. The snapshot first claims B's name
-            //    (a second migration to B stops there); the revert gives it up again.
+            // 1. Claim B, then A <- A': the guest writes to A' from now on. The claim (B's name,
+            //    held by this workflow's ID) is taken inside the snapshot activity, before anything
+            //    changes, so a second migration to B stops there; the revert and the cleanup give it up.
             undo.add(persistentSteps::revertSnapshot, plan);
             step(DiskPhase.SNAPSHOT, () -> quickSteps.snapshot(plan));
             // 2. A to B: A no longer changes, so this takes as long as it takes.
