@@ -42,8 +42,8 @@ abstract class LibvirtTemporalCliTest {
         scratch = Files.createDirectory(Path.of("/var/tmp", "bs-test-cli-" + UUID.randomUUID().toString().substring(0, 8)));
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
         server = TestTemporalServer.start("bs-test-cli-temporal-");
-        temporal = server.server;
-        client = server.client;
+        temporal = server.server();
+        client = server.client();
         queue = "bs-test-" + UUID.randomUUID();
         worker = BlockshiftWorker.start(client, queue, null, new StorageRoots(List.of(scratch)));
         libvirt = new LibvirtConnections();

@@ -30,8 +30,8 @@ abstract class LibvirtTemporalTest {
     @BeforeAll
     static void startTemporalAndLibvirt() throws Exception {
         server = TestTemporalServer.start(TestVm.PREFIX + "temporal-");
-        temporal = server.server;
-        client = server.client;
+        temporal = server.server();
+        client = server.client();
         libvirt = new LibvirtConnections();
     }
 

@@ -9,18 +9,10 @@ import org.apache.commons.io.file.PathUtils;
  * A Temporal CLI dev server of the tests' own (SQLite in a scratch directory, any free port) and a
  * client connected to it; {@link #close()} stops both and removes the directory. Shared with the
  * client's tests through this module's test-jar.
+ *
+ * @param dir the scratch directory that holds the server's database
  */
-public final class TestTemporalServer implements AutoCloseable {
-
-    public final DevServer server;
-    public final WorkflowClient client;
-    private final Path dir;
-
-    private TestTemporalServer(DevServer server, WorkflowClient client, Path dir) {
-        this.server = server;
-        this.client = client;
-        this.dir = dir;
-    }
+public record TestTemporalServer(DevServer server, WorkflowClient client, Path dir) implements AutoCloseable {
 
     /** Starts a server whose database lives in a new temporary directory named {@code dirPrefix...}. */
     public static TestTemporalServer start(String dirPrefix) throws Exception {
