@@ -6,18 +6,14 @@ Per disk (one MigrateDisk child): its start to close; the time its activities ra
 the copy, the checks: the work the virsh sequence also does); and the rest, the orchestration: waiting
 for the worker to pick each activity up, and the workflow tasks between the steps.
 """
-import datetime
 import json
+import os
 import statistics
 import sys
 
-
-def when(event):
-    stamp = event["eventTime"].rstrip("Z")
-    if "." in stamp:
-        head, frac = stamp.split(".")
-        stamp = head + "." + frac[:6].ljust(6, "0")
-    return datetime.datetime.fromisoformat(stamp)
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from history_times import when  # noqa: E402
 
 
 def seconds(a, b):

@@ -2,18 +2,13 @@
 
 Usage: python3 breakdown.py HISTORY.json   (from: temporal workflow show -o json)
 """
-import datetime
 import json
+import os
 import sys
 
-
-def when(event):
-    stamp = event["eventTime"].rstrip("Z")
-    if "." in stamp:
-        head, frac = stamp.split(".")
-        stamp = head + "." + frac[:6].ljust(6, "0")
-    return datetime.datetime.fromisoformat(stamp)
-
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from history_times import when  # noqa: E402
 
 events = json.load(open(sys.argv[1]))["events"]
 first, last = when(events[0]), when(events[-1])

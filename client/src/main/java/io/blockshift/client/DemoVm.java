@@ -2,6 +2,7 @@ package io.blockshift.client;
 
 import io.blockshift.activities.libvirt.Disk;
 import io.blockshift.activities.libvirt.Guest;
+import io.blockshift.activities.libvirt.GuestlessDomainXml;
 import io.blockshift.activities.libvirt.LibvirtConnections;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -201,29 +202,9 @@ final class DemoVm implements AutoCloseable {
         }
     }
 
-    /**
-     * A persistent {@code <domain type='qemu'>} with no guest OS (QEMU's block layer runs block jobs
-     * while the firmware idles) and {@code image} as its raw disk vda; the tests' VMs use it too.
-     */
-    static String domainXml(String name, Path image, String description) {
-        return """
-                <domain type='qemu'>
-                  <name>%s</name>
-                  <description>%s</description>
-                  <memory unit='MiB'>64</memory>
-                  <vcpu>1</vcpu>
-                  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-                  <on_crash>destroy</on_crash>
-                  <devices>
-                    <disk type='file' device='disk'>
-                      <driver name='qemu' type='raw'/>
-                      <source file='%s'/>
-                      <target dev='vda' bus='virtio'/>
-                    </disk>
-                    <memballoon model='none'/>
-                  </devices>
-                </domain>
-                """.formatted(name, description, image);
+    /** The demo VM's domain: no guest OS, {@code image} as its raw disk vda. */
+    private static String domainXml(String name, Path image, String description) {
+        return GuestlessDomainXml.named(name).description(description).disk("vda", image, "raw").toXml();
     }
 
     private static void tool(String... command) throws IOException, InterruptedException {

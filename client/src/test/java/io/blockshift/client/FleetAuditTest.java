@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.blockshift.worker.TestVm;
 import io.blockshift.workflows.MigrateFleetWorkflowImpl;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +25,9 @@ class FleetAuditTest extends LibvirtTemporalCliTest {
     void auditOfAFleetThatContinuedAsNewAfterEachStartShowsBothDisksDoneWithTheirTargetsRunsAndChecksums()
             throws Exception {
         Path dir = testDir();
-        try (CliTestVm one = vm(dir, "one"); CliTestVm two = vm(dir, "two")) {
-            String sumOfOne = "%08x".formatted(CliTestVm.checksum(one.image));
-            String sumOfTwo = "%08x".formatted(CliTestVm.checksum(two.image));
+        try (TestVm one = vm(dir, "one"); TestVm two = vm(dir, "two")) {
+            String sumOfOne = "%08x".formatted(TestVm.checksum(one.vda));
+            String sumOfTwo = "%08x".formatted(TestVm.checksum(two.vda));
             Path file = Files.writeString(dir.resolve("fleet.json"), """
                     {"migrations": [
                        {"domain": "%s", "disk": "vda", "target": "%s", "cloner": "sparse"},
@@ -53,7 +54,7 @@ class FleetAuditTest extends LibvirtTemporalCliTest {
             assertEquals(2, disks.size(), audit.out());
             List<Integer> startedIn = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                CliTestVm vm = i == 0 ? one : two;
+                TestVm vm = i == 0 ? one : two;
                 JsonNode disk = disks.get(i);
                 assertEquals(i, disk.get("index").asInt());
                 assertEquals(MigrateFleetWorkflowImpl.childWorkflowId(null, vm.uuid(), "vda"), disk.get("workflowId").asText());
@@ -78,7 +79,7 @@ class FleetAuditTest extends LibvirtTemporalCliTest {
             assertTrue(text.contains("## Runs"), text);
             assertTrue(text.contains("| # | workflow | domain | disk | target | run | status | known from | checksum or failure |"),
                     text);
-            for (CliTestVm vm : List.of(one, two)) {
+            for (TestVm vm : List.of(one, two)) {
                 assertTrue(text.contains(" | " + vm.name + " | vda | " + target(vm) + " | " + startedIn.get(vm == one ? 0 : 1)
                         + " | done | DiskFinished signal |  |"), vm.name + " in\n" + text);
             }

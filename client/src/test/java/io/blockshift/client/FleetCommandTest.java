@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.blockshift.worker.TestVm;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.MigrateFleetWorkflowImpl;
 import io.blockshift.workflows.MigrationStatus;
@@ -35,8 +36,8 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
     @Test
     void fleetFromAJsonFileMovesTwoVmsDisksPrintsTheResultAsJsonAndListShowsIt() throws Exception {
         Path dir = testDir();
-        try (CliTestVm one = vm(dir, "one"); CliTestVm two = vm(dir, "two")) {
-            Map<CliTestVm, Long> sums = Map.of(one, CliTestVm.checksum(one.image), two, CliTestVm.checksum(two.image));
+        try (TestVm one = vm(dir, "one"); TestVm two = vm(dir, "two")) {
+            Map<TestVm, Long> sums = Map.of(one, TestVm.checksum(one.vda), two, TestVm.checksum(two.vda));
             Path file = Files.writeString(dir.resolve("fleet.json"), """
                     {"migrations": [
                        {"domain": "%s", "disk": "vda", "target": "%s"},
@@ -55,7 +56,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
             assertEquals(2, outcome.get("result").get("total").asInt());
             assertEquals(0, outcome.get("result").get("failed").asInt());
             assertTrue(run.err().contains("workflow: " + id), run.err());
-            for (CliTestVm vm : List.of(one, two)) {
+            for (TestVm vm : List.of(one, two)) {
                 assertMovedWithItsBytes(vm, sums.get(vm));
             }
 
@@ -101,9 +102,9 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
     @Test
     void fleetFromAYamlFileMovesTwoVmsDisksWithinItsLimits() throws Exception {
         Path dir = testDir();
-        try (CliTestVm one = vm(dir, "one"); CliTestVm two = vm(dir, "two")) {
-            long sumOne = CliTestVm.checksum(one.image);
-            long sumTwo = CliTestVm.checksum(two.image);
+        try (TestVm one = vm(dir, "one"); TestVm two = vm(dir, "two")) {
+            long sumOne = TestVm.checksum(one.vda);
+            long sumTwo = TestVm.checksum(two.vda);
             Path file = Files.writeString(dir.resolve("fleet.yaml"), """
                     # the same object as the JSON one, in YAML
                     migrations:
@@ -129,9 +130,9 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
     void fleetFromSelectorFlagsMovesTheDiskOfEveryMatchingVm() throws Exception {
         Path dir = testDir();
         String prefix = dir.getFileName().toString();
-        try (CliTestVm one = vm(dir, "one"); CliTestVm two = vm(dir, "two")) {
-            long sumOne = CliTestVm.checksum(one.image);
-            long sumTwo = CliTestVm.checksum(two.image);
+        try (TestVm one = vm(dir, "one"); TestVm two = vm(dir, "two")) {
+            long sumOne = TestVm.checksum(one.vda);
+            long sumTwo = TestVm.checksum(two.vda);
             Path moved = Files.createDirectory(dir.resolve("moved"));
 
             CliRun run = cli("fleet", "--domains", prefix + "-*", "--source-under", dir.toString(),
@@ -139,13 +140,13 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
 
             assertEquals(ExitCodes.OK, run.exitCode(), run::toString);
             assertEquals(2, JSON.readTree(run.out()).get("result").get("done").asInt(), run::toString);
-            for (CliTestVm vm : List.of(one, two)) {
+            for (TestVm vm : List.of(one, two)) {
                 Path b = moved.resolve(vm.name + "-vda.img");
                 assertEquals(b.toString(), vm.liveDisk().source());
                 assertEquals(b.toString(), vm.persistentDisk().source());
                 assertNull(vm.liveDisk().backingFile());
                 assertEquals(List.of(), vm.files(), "A, A' and B' are gone from " + vm.dir);
-                assertEquals(vm == one ? sumOne : sumTwo, CliTestVm.checksum(b), "B holds A's bytes");
+                assertEquals(vm == one ? sumOne : sumTwo, TestVm.checksum(b), "B holds A's bytes");
             }
         }
     }
@@ -207,7 +208,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
     @Test
     void pauseHoldsBackTheNextDiskResumeStartsItAndStatusShowsTheCounts() throws Exception {
         Path dir = testDir();
-        try (CliTestVm one = vm(dir, "one"); CliTestVm two = vm(dir, "two")) {
+        try (TestVm one = vm(dir, "one"); TestVm two = vm(dir, "two")) {
             // 4 MiB at 1 MiB/s: each disk takes about four seconds, one at a time.
             Path file = slowFleet(dir, 1, one, two);
             CliRun started = cli("fleet", file.toString(), "--detach", "--max-concurrent", "1");
@@ -255,8 +256,8 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
     @Test
     void cancelOfAFleetRollsTheRunningDiskBackAndTheFollowingFleetCommandExitsCanceled() throws Exception {
         Path dir = testDir();
-        try (CliTestVm vm = vm(dir, "one")) {
-            long sum = CliTestVm.checksum(vm.image);
+        try (TestVm vm = vm(dir, "one")) {
+            long sum = TestVm.checksum(vm.vda);
             FleetInBackground background = slowFleetCopying(dir, vm);
             // The copy takes four seconds: two and a half in, the fleet's line shows its bytes moving
             // (on a loaded machine maybe only some KiB of them).
@@ -279,8 +280,8 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
     @Test
     void ctrlCDuringAFleetCancelsItAndWaitsForTheRollback() throws Exception {
         Path dir = testDir();
-        try (CliTestVm vm = vm(dir, "one")) {
-            long sum = CliTestVm.checksum(vm.image);
+        try (TestVm vm = vm(dir, "one")) {
+            long sum = TestVm.checksum(vm.vda);
             FleetInBackground background = slowFleetCopying(dir, vm, "--json");
 
             Interrupts.dispatch();
@@ -306,7 +307,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
     @Test
     void planPrintsTheStepsAndChangesNothing() throws Exception {
         Path dir = testDir();
-        try (CliTestVm vm = vm(dir, "one")) {
+        try (TestVm vm = vm(dir, "one")) {
             String xml = vm.liveXml();
             List<String> files = vm.files();
 
@@ -315,7 +316,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
             assertEquals(ExitCodes.OK, run.exitCode(), run::toString);
             assertTrue(run.out().contains("preflight passed: disk vda of " + vm.name), run.out());
             assertTrue(run.out().contains("qemu-img create -f qcow2 -b " + target(vm) + " -F raw"), run.out());
-            assertTrue(run.out().contains("6 cleanup   delete " + vm.image), run.out());
+            assertTrue(run.out().contains("6 cleanup   delete " + vm.vda), run.out());
             assertEquals(xml, vm.liveXml(), "the domain is untouched");
             assertEquals(files, vm.files(), "no file was created or removed");
         }
@@ -324,9 +325,9 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
     // ------------------------------------------------------------------ helpers
 
     /** A fleet file moving each VM's vda with the plain cloner at {@code mibps} MiB/s. */
-    private static Path slowFleet(Path dir, int mibps, CliTestVm... vms) throws Exception {
+    private static Path slowFleet(Path dir, int mibps, TestVm... vms) throws Exception {
         List<String> migrations = new ArrayList<>();
-        for (CliTestVm vm : vms) {
+        for (TestVm vm : vms) {
             migrations.add("{\"domain\": \"%s\", \"disk\": \"vda\", \"target\": \"%s\", \"cloner\": \"plain\", \"bandwidthMiBps\": %d}"
                     .formatted(vm.name, target(vm), mibps));
         }
@@ -342,7 +343,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
      * 1 MiB/s (four seconds for its 4 MiB), and returns once the disk is copying: before the point
      * of no return.
      */
-    private static FleetInBackground slowFleetCopying(Path dir, CliTestVm vm, String... options) throws Exception {
+    private static FleetInBackground slowFleetCopying(Path dir, TestVm vm, String... options) throws Exception {
         String id = "bs-test-fleet-" + UUID.randomUUID();
         List<String> args = new ArrayList<>(List.of("fleet", slowFleet(dir, 1, vm).toString(), "--workflow-id", id));
         args.addAll(List.of(options));
@@ -365,7 +366,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
     }
 
     /** Waits until the fleet's migration of the VM's vda is copying: before the point of no return. */
-    private static void awaitCloning(String fleetId, CliTestVm vm) throws Exception {
+    private static void awaitCloning(String fleetId, TestVm vm) throws Exception {
         awaitProgress(fleetId, p -> p.running() == 1, "the disk moving");
         String child = MigrateFleetWorkflowImpl.childWorkflowId(null, vm.uuid(), "vda");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -379,20 +380,20 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
     }
 
     /** The VM runs on B alone, in both XMLs, B holds A's bytes, and only B is left. */
-    private static void assertMovedWithItsBytes(CliTestVm vm, long sumOfA) throws Exception {
+    private static void assertMovedWithItsBytes(TestVm vm, long sumOfA) throws Exception {
         assertEquals(target(vm).toString(), vm.liveDisk().source());
         assertEquals(target(vm).toString(), vm.persistentDisk().source(), "the persistent XML names B");
         assertNull(vm.liveDisk().backingFile());
         assertEquals(List.of("dst/vda.img"), vm.files(), "A, A' and B' are gone");
-        assertEquals(sumOfA, CliTestVm.checksum(target(vm)), "B holds A's bytes");
+        assertEquals(sumOfA, TestVm.checksum(target(vm)), "B holds A's bytes");
     }
 
     /** The VM runs on A alone with its bytes, and nothing new is left. */
-    private static void assertBackOnA(CliTestVm vm, long sumOfA) throws Exception {
-        assertEquals(vm.image.toString(), vm.liveDisk().source());
-        assertEquals(vm.image.toString(), vm.persistentDisk().source());
+    private static void assertBackOnA(TestVm vm, long sumOfA) throws Exception {
+        assertEquals(vm.vda.toString(), vm.liveDisk().source());
+        assertEquals(vm.vda.toString(), vm.persistentDisk().source());
         assertNull(vm.liveDisk().backingFile());
         assertEquals(List.of("src/vda.img"), vm.files(), "A', B and B' are gone");
-        assertEquals(sumOfA, CliTestVm.checksum(vm.image));
+        assertEquals(sumOfA, TestVm.checksum(vm.vda));
     }
 }

@@ -5,7 +5,8 @@ import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.libvirt.LibvirtConnections;
 import io.blockshift.worker.BlockshiftWorker;
 import io.blockshift.worker.DevServer;
-import io.blockshift.worker.TemporalConnection;
+import io.blockshift.worker.TestTemporalServer;
+import io.blockshift.worker.TestVm;
 import io.temporal.client.WorkflowClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ abstract class LibvirtTemporalCliTest {
     static WorkflowClient client;
     static LibvirtConnections libvirt;
     private static Path scratch;
-    private static Path temporalDir;
+    private static TestTemporalServer server;
     private static BlockshiftWorker worker;
     private static String queue;
 
@@ -40,11 +41,9 @@ abstract class LibvirtTemporalCliTest {
         // Under /var/tmp, world-traversable: QEMU runs as libvirt-qemu and must reach the images.
         scratch = Files.createDirectory(Path.of("/var/tmp", "bs-test-cli-" + UUID.randomUUID().toString().substring(0, 8)));
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
-        temporalDir = Files.createTempDirectory("bs-test-cli-temporal-");
-        temporal = DevServer.start(DevServer.findBinary().orElseThrow(() -> new IllegalStateException(
-                "the Temporal CLI is not installed: run the README's test command, which installs it")),
-                0, temporalDir.resolve("temporal.db"), false);
-        client = TemporalConnection.connect(temporal.target(), TemporalConnection.DEFAULT_NAMESPACE);
+        server = TestTemporalServer.start("bs-test-cli-temporal-");
+        temporal = server.server();
+        client = server.client();
         queue = "bs-test-" + UUID.randomUUID();
         worker = BlockshiftWorker.start(client, queue, null, new StorageRoots(List.of(scratch)));
         libvirt = new LibvirtConnections();
@@ -56,17 +55,13 @@ abstract class LibvirtTemporalCliTest {
             if (worker != null) {
                 worker.close();
             }
-            if (client != null) {
-                client.getWorkflowServiceStubs().shutdownNow();
-            }
-            if (temporal != null) {
-                temporal.close();
+            if (server != null) {
+                server.close();
             }
             if (libvirt != null) {
                 libvirt.close();
             }
         } finally {
-            PathUtils.deleteDirectory(temporalDir);
             PathUtils.deleteDirectory(scratch);
         }
     }
@@ -90,13 +85,13 @@ abstract class LibvirtTemporalCliTest {
         return dir;
     }
 
-    /** A running VM with a 4 MiB disk, named after {@code dir} and {@code suffix}, in {@code dir}. */
-    static CliTestVm vm(Path dir, String suffix) throws Exception {
-        return CliTestVm.start(libvirt, dir, dir.getFileName() + "-" + suffix, 4);
+    /** A running VM with a 4 MiB disk vda alone, named after {@code dir} and {@code suffix}, in {@code dir}. */
+    static TestVm vm(Path dir, String suffix) throws Exception {
+        return TestVm.startWithVdaAlone(libvirt, dir, dir.getFileName() + "-" + suffix, 4, 0x5a);
     }
 
     /** Where the tests move the VM's vda: B. */
-    static Path target(CliTestVm vm) {
+    static Path target(TestVm vm) {
         return vm.dst.resolve("vda.img");
     }
 }

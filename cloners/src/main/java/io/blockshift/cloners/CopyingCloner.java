@@ -19,13 +19,7 @@ import java.util.Objects;
  * whichever comes first, and reports; a {@link TargetReadBack} reads the target back behind the copy
  * and checksums it.
  *
- * <p>Why this shape (measured, bench/clone/RESULTS.md): each fdatasync waits for the disk and the
- * journal, so syncing every 64 MiB of <em>offset</em> (a sync every four 1 MiB extents
- * of a 5% image) made the sparse copy mostly waiting; {@code sync_file_range(SYNC_FILE_RANGE_WRITE)}
- * behind the copy keeps the disk busy while the CPU copies, so the syncs, the last one included,
- * find little left to write; a kernel copy (no pass through user space) is the cheapest way into
- * the target's page cache; and with both checksums on the other core the copying thread does
- * nothing else, so the copy takes about as long as the disk takes to write the data.
+ * <p>Why this shape, with the figures: bench/clone/RESULTS.md.
  *
  * <ul>
  *   <li>The target has the source's size from the start (a hole), so a partial target's size says

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
  * sparse copy, finds the chunks that read as all zeros, handing the copy one {@link Chunk} at a
  * time. The copying thread is then left with only the kernel copy of each chunk (which reads the
  * source again, from the page cache this read just filled), and the checksum runs on the other
- * core: measured, this took the sparse 32 GiB copy from 1.26 s to 0.90 s (bench/clone/RESULTS.md).
+ * core (the figures: bench/clone/RESULTS.md).
  *
  * <p>It walks the source as the copy used to: the prefix a resumed copy already holds is only
  * checksummed; then the data extents (all of it unless sparse) in chunks aligned to the buffer's

@@ -8,8 +8,7 @@ package io.blockshift.cloners;
  * aligned to 1 MiB on a second thread (the read feeds the source checksum), and each chunk is
  * written with {@code copy_file_range} (an in-kernel copy; on NFS 4.2 a server-side copy; on XFS or
  * btrfs the blocks are shared), falling back to {@code pwrite} from a buffer for good at the first
- * EXDEV / EINVAL / ENOSYS / EOPNOTSUPP. On ext4 that in-kernel copy reads the page-cached source
- * a second time, and still measured faster here than {@code pwrite} from the buffer just read.
+ * EXDEV / EINVAL / ENOSYS / EOPNOTSUPP (on ext4 too: see bench/clone/RESULTS.md for why).
  *
  * <p>Zeros: a chunk inside a data extent that reads as all zeros is not written, so it becomes a
  * hole in the target. Finding it costs one compare of bytes already read (on the scan's thread), and

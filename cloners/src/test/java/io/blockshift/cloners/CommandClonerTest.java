@@ -22,6 +22,12 @@ class CommandClonerTest {
         return new CommandCloner(() -> json);
     }
 
+    /** Clones {@code source} to {@code target} with the program {@code json} and asserts the bytes are the same. */
+    private static void copyAndCompare(String json, Path source, Path target) throws Exception {
+        configured(json).clone(CloneRequest.of(source, target), CloneListener.IGNORE);
+        assertTrue(TestFiles.sameBytes(source, target));
+    }
+
     @Test
     void copiesWithTheConfiguredCpAndFilledInPlaceholders() throws Exception {
         Path source = TestFiles.sparseFile(dir.resolve("disk.img"), 8L * MiB, 0, MiB);
@@ -36,18 +42,14 @@ class CommandClonerTest {
 
     @Test
     void appendsSourceAndTargetWhenNoArgumentNamesThem() throws Exception {
-        Path source = TestFiles.randomFile(dir.resolve("disk.img"), 100_000);
-        Path target = dir.resolve("copy.img");
-        configured("[\"cp\"]").clone(CloneRequest.of(source, target), CloneListener.IGNORE);
-        assertTrue(TestFiles.sameBytes(source, target));
+        copyAndCompare("[\"cp\"]", TestFiles.randomFile(dir.resolve("disk.img"), 100_000), dir.resolve("copy.img"));
     }
 
     @Test
     void passesPathsWithShellCharactersVerbatimBecauseNoShellRuns() throws Exception {
         Path source = TestFiles.randomFile(dir.resolve("a b;touch bs-test-pwned;$(touch bs-test-pwned2)'`x`.img"), 4096);
         Path target = dir.resolve("copy of ;rm -rf x.img");
-        configured("[\"cp\", \"{source}\", \"{target}\"]").clone(CloneRequest.of(source, target), CloneListener.IGNORE);
-        assertTrue(TestFiles.sameBytes(source, target));
+        copyAndCompare("[\"cp\", \"{source}\", \"{target}\"]", source, target);
         assertEquals(List.of(source.getFileName().toString(), target.getFileName().toString()).stream().sorted().toList(),
                 TestFiles.names(dir));
         assertFalse(Files.exists(Path.of("bs-test-pwned")) || Files.exists(Path.of("bs-test-pwned2")));

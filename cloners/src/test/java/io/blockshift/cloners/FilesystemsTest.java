@@ -69,6 +69,14 @@ class FilesystemsTest {
         return TestFiles.sparseFile(dir.resolve("disk.img"), 64L * MiB, 0, 2 * MiB, 30L * MiB, 3 * MiB);
     }
 
+    /** The sparse cloner's copy of {@code source} on the XFS filesystem, once its bytes are known to be the source's. */
+    private Path sparseCopyOnXfs(Path source) throws Exception {
+        Path target = onXfs.resolve("copy.img");
+        new SparseCloner().clone(CloneRequest.of(source, target), CloneListener.IGNORE);
+        assertTrue(TestFiles.sameBytes(source, target));
+        return target;
+    }
+
     @Test
     void reflinkOnXfsSharesExtentsAndIsByteEqual() throws Exception {
         Path source = image(onXfs);
@@ -147,19 +155,13 @@ class FilesystemsTest {
 
     @Test
     void sparseOnXfsSharesBlocksThroughCopyFileRange() throws Exception {
-        Path source = image(onXfs);
-        Path target = onXfs.resolve("copy.img");
-        new SparseCloner().clone(CloneRequest.of(source, target), CloneListener.IGNORE);
-        assertTrue(TestFiles.sameBytes(source, target));
+        Path target = sparseCopyOnXfs(image(onXfs));
         assertTrue(TestFiles.hasSharedExtents(target), "copy_file_range cloned on XFS");
     }
 
     @Test
     void sparseAcrossFilesystemsFallsBackToReadWriteAndKeepsHoles() throws Exception {
-        Path source = image(onExt4);
-        Path target = onXfs.resolve("copy.img");
-        new SparseCloner().clone(CloneRequest.of(source, target), CloneListener.IGNORE);
-        assertTrue(TestFiles.sameBytes(source, target));
+        Path target = sparseCopyOnXfs(image(onExt4));
         assertFalse(TestFiles.hasSharedExtents(target));
         long blocks = TestFiles.allocatedBlocks(target);
         assertTrue(blocks <= 5L * MiB / 512 + 64, "holes stay holes: " + blocks + " blocks");

@@ -138,9 +138,7 @@ class ClonersOnLibvirtTest extends LibvirtTemporalTest {
     @Test
     void aCloneStepRunAgainAfterBWasPublishedReportsTheChecksumOfAAndB() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
-            vm.write(0x11, 1);
-            MigrateDiskRequest request = request(vm, vm.target());
-            request.cloner = "sparse";
+            MigrateDiskRequest request = sparseAfterAWrite(vm);
             request.keepSource = true; // A stays, to be checksummed here
             // the second run of CloneBase finds B published, as a retry after the worker died before reporting would
             HookedActivities activities = activities(vm.dst).everyStepTwice();
@@ -156,9 +154,7 @@ class ClonersOnLibvirtTest extends LibvirtTemporalTest {
     @Test
     void aPublishedBThatNoLongerMatchesAFailsWithoutRetriesAndRollsBack() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
-            vm.write(0x11, 1);
-            MigrateDiskRequest request = request(vm, vm.target());
-            request.cloner = "sparse";
+            MigrateDiskRequest request = sparseAfterAWrite(vm);
             // B in place and its partial name gone, as an earlier attempt leaves them, but one byte of B changed since.
             HookedActivities activities = activities(vm.dst).before("cloneBase", () -> {
                 if (Files.exists(vm.target())) {
@@ -183,15 +179,16 @@ class ClonersOnLibvirtTest extends LibvirtTemporalTest {
         }
     }
 
+    /** Writes 0x11 at MiB 1 as the guest would, and returns a request to move vda with the sparse cloner. */
+    private static MigrateDiskRequest sparseAfterAWrite(TestVm vm) throws Exception {
+        vm.write(0x11, 1);
+        MigrateDiskRequest request = request(vm, vm.target());
+        request.cloner = "sparse";
+        return request;
+    }
+
     private static String crc32c(Path file) throws Exception {
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        try (var in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[1 << 20];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                crc.update(buffer, 0, n);
-            }
-        }
-        return String.format("%08x", crc.getValue());
+        return String.format("%08x", TestVm.checksum(file));
     }
 
     record Migrated(MigrateDiskResult result, MigrationHistory history) {

@@ -9,12 +9,10 @@ import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import org.apache.commons.io.file.PathUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -27,30 +25,27 @@ abstract class LibvirtTemporalTest {
     static DevServer temporal;
     static WorkflowClient client;
     static LibvirtConnections libvirt;
-    private static Path temporalDir;
+    private static TestTemporalServer server;
 
     @BeforeAll
     static void startTemporalAndLibvirt() throws Exception {
-        temporalDir = Files.createTempDirectory(TestVm.PREFIX + "temporal-");
-        Path binary = DevServer.findBinary().orElseThrow(() -> new IllegalStateException(
-                "the Temporal CLI is not installed: run the README's test command, which installs it"));
-        temporal = DevServer.start(binary, 0, temporalDir.resolve("temporal.db"), false);
-        client = TemporalConnection.connect(temporal.target(), TemporalConnection.DEFAULT_NAMESPACE);
+        server = TestTemporalServer.start(TestVm.PREFIX + "temporal-");
+        temporal = server.server();
+        client = server.client();
         libvirt = new LibvirtConnections();
     }
 
     @AfterAll
     static void stopTemporalAndLibvirt() throws Exception {
-        if (client != null) {
-            client.getWorkflowServiceStubs().shutdownNow();
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } finally {
+            if (libvirt != null) {
+                libvirt.close();
+            }
         }
-        if (temporal != null) {
-            temporal.close();
-        }
-        if (libvirt != null) {
-            libvirt.close();
-        }
-        PathUtils.deleteDirectory(temporalDir);
     }
 
     /** The real activities, ready for hooks, writing only under {@code roots}. */

@@ -29,8 +29,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** MigrateDisk end to end: libvirtd + QEMU and a Temporal dev server, guest writes at every stage. */
@@ -80,7 +86,7 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void everyStepRunTwiceAsAfterACrashStillMovesTheDiskOnce() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "qcow2", 64)) {
             write(vm, "before the snapshot");
@@ -102,7 +108,7 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void anOverlayStepRetriedAfterLinkingBPrimeIntoPlaceLeavesNoSecondNameOfIt() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
             Path overlay = Path.of(vm.target() + ".blockshift-overlay.qcow2");
@@ -132,7 +138,7 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void deletingTheCopyHeartbeatsSoASlowDeletionIsNotTimedOutAndRunAgainBesideItself() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 16)) {
             // Preflight outside Temporal, as `blockshift plan` runs it: it only reads.
@@ -159,7 +165,7 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void aSnapshotRetriedOverTheEmptyOverlayLibvirtLeftRemovesItAndMovesTheDisk() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
             write(vm, "before the snapshot");
@@ -176,7 +182,7 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void aFileThatAppearsWhereTheSnapshotGoesIsNeverDeletedAndTheMigrationRollsBack() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
             write(vm, "before the snapshot");
@@ -190,51 +196,54 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
             ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
             assertEquals("RolledBack", failure.getType());
             assertTrue(failure.getOriginalMessage().contains(top + " appeared after preflight"), failure.getOriginalMessage());
-            assertEquals(1, java.util.Collections.frequency(activities.calls, "snapshot"), "not retried: " + activities.calls);
+            assertEquals(1, Collections.frequency(activities.calls, "snapshot"), "not retried: " + activities.calls);
             assertEquals(vm.vdb.toString(), QemuImg.backingFile(top), "the other migration's A' is still there");
             assertEquals(vm.vda.toString(), vm.liveDisk("vda").source(), "the guest runs on A");
             assertEquals(List.of("dst/vda-moved.img.blockshift-top.qcow2", "src/vda.img", "src/vdb.img"), vm.files());
         }
     }
 
-    @ParameterizedTest(name = "failure after {0}")
-    @ValueSource(strings = {"snapshot", "cloneBase", "createOverlay"})
-    void aFailureBeforeThePivotLeavesTheVmOnItsSourceWithAllItsData(String step) throws Exception {
+    /** A fault before the pivot: how it is brought about, and what the rollback shows of it besides. */
+    private record FaultBeforeThePivot(String name, BiFunction<HookedActivities, TestVm, HookedActivities> inject,
+            BiConsumer<ApplicationFailure, HookedActivities> seen) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<FaultBeforeThePivot> faultsBeforeThePivot() {
+        Stream<FaultBeforeThePivot> injected = Stream.of("snapshot", "cloneBase", "createOverlay").map(step ->
+                new FaultBeforeThePivot("failure after " + step, (activities, vm) -> activities.failAfter(step),
+                        (failure, activities) -> assertTrue(
+                                failure.getOriginalMessage().contains("injected failure after " + step), failure.getMessage())));
+        // A real fault: the overlay vanishes before the blockcopy that should reuse it, so the mirror cannot start.
+        FaultBeforeThePivot overlayGone = new FaultBeforeThePivot("a mirror that cannot start",
+                (activities, vm) -> activities.before("mirrorToOverlay",
+                        () -> Files.deleteIfExists(vm.dst.resolve("vda-moved.img.blockshift-overlay.qcow2"))),
+                (failure, activities) -> assertTrue(activities.calls.contains("abortMirror")));
+        return Stream.concat(injected, Stream.of(overlayGone));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("faultsBeforeThePivot")
+    void aFaultBeforeThePivotRollsBackLeavingTheVmOnItsSourceWithAllItsData(FaultBeforeThePivot fault) throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
             write(vm, "before the snapshot");
-            HookedActivities activities = activities(vm.dst)
-                    .after("snapshot", () -> write(vm, "after the snapshot"))
-                    .failAfter(step);
+            HookedActivities activities = fault.inject().apply(
+                    activities(vm.dst).after("snapshot", () -> write(vm, "after the snapshot")), vm);
 
             WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
                     () -> migrate(activities, request(vm, vm.target())));
 
             ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
             assertEquals("RolledBack", failure.getType());
-            assertTrue(failure.getOriginalMessage().contains("injected failure after " + step), failure.getMessage());
+            fault.seen().accept(failure, activities);
             assertRolledBack(vm);
         }
     }
 
-    @org.junit.jupiter.api.Test
-    void aMirrorThatCannotStartRollsBack() throws Exception {
-        try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
-            write(vm, "before the snapshot");
-            // A real fault: the overlay vanishes before the blockcopy that should reuse it.
-            HookedActivities activities = activities(vm.dst)
-                    .after("snapshot", () -> write(vm, "after the snapshot"))
-                    .before("mirrorToOverlay", () -> Files.deleteIfExists(vm.dst.resolve("vda-moved.img.blockshift-overlay.qcow2")));
-
-            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
-                    () -> migrate(activities, request(vm, vm.target())));
-
-            assertEquals("RolledBack", assertInstanceOf(ApplicationFailure.class, e.getCause()).getType());
-            assertTrue(activities.calls.contains("abortMirror"));
-            assertRolledBack(vm);
-        }
-    }
-
-    @org.junit.jupiter.api.Test
+    @Test
     void aFailureAfterThePivotRollsForward() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
             write(vm, "before the snapshot");
@@ -253,43 +262,32 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void aCancelDuringTheCopyStopsItAndRollsBack() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
             write(vm, "before the snapshot");
             // 64 MiB at 1 MiB/s: the copy is still running when the cancel comes.
-            java.util.concurrent.CountDownLatch copying = new java.util.concurrent.CountDownLatch(1);
+            CountDownLatch copying = new CountDownLatch(1);
             HookedActivities activities = activities(vm.dst)
                     .after("snapshot", () -> write(vm, "after the snapshot"))
                     .before("cloneBase", copying::countDown);
             MigrateDiskRequest request = request(vm, vm.target());
             request.bandwidthMiBps = 1;
             request.cloner = "plain";
-            try (Run run = start(activities, request)) {
-                WorkflowClient.start(run.workflow()::migrate, request);
-                WorkflowStub stub = WorkflowStub.fromTyped(run.workflow());
-                copying.await();
-                Thread.sleep(1500);
-                long canceledAt = System.nanoTime();
-                stub.cancel();
 
-                WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
-                        () -> stub.getResult(MigrateDiskResult.class));
-                long millis = (System.nanoTime() - canceledAt) / 1_000_000;
+            long millis = cancelOnceUnderWay(activities, request, copying, () -> { });
 
-                assertInstanceOf(CanceledFailure.class, e.getCause());
-                assertTrue(millis < 10_000, "rolled back " + millis + " ms after the cancel");
-            }
+            assertTrue(millis < 10_000, "rolled back " + millis + " ms after the cancel");
             assertRolledBack(vm);
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void aCancelDuringTheMirrorAbortsTheBlockJobAndRollsBack() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
             write(vm, "before the snapshot");
             // 12 MiB written to A' and a mirror held to 1 MiB/s: the block job is still running when the cancel comes.
-            java.util.concurrent.CountDownLatch mirroring = new java.util.concurrent.CountDownLatch(1);
+            CountDownLatch mirroring = new CountDownLatch(1);
             HookedActivities activities = activities(vm.dst)
                     .after("snapshot", () -> {
                         write(vm, "after the snapshot");
@@ -300,22 +298,38 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
                     .before("mirrorToOverlay", mirroring::countDown);
             MigrateDiskRequest request = request(vm, vm.target());
             request.bandwidthMiBps = 1;
-            try (Run run = start(activities, request)) {
-                WorkflowClient.start(run.workflow()::migrate, request);
-                WorkflowStub stub = WorkflowStub.fromTyped(run.workflow());
-                mirroring.await();
-                Thread.sleep(1500);
-                assertTrue(vm.liveDisk("vda").hasMirror(), "the mirror is running");
-                stub.cancel();
 
-                WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
-                        () -> stub.getResult(MigrateDiskResult.class));
+            cancelOnceUnderWay(activities, request, mirroring,
+                    () -> assertTrue(vm.liveDisk("vda").hasMirror(), "the mirror is running"));
 
-                assertInstanceOf(CanceledFailure.class, e.getCause());
-                assertTrue(activities.calls.contains("abortMirror"));
-            }
+            assertTrue(activities.calls.contains("abortMirror"));
             assertRolledBack(vm);
             assertTrue(TestVm.holds(vm.vda, "raw", 0x66, 21), "A holds what the guest wrote while the mirror ran");
+        }
+    }
+
+    /**
+     * Starts {@code request}, waits for {@code underWay} and 1.5 s more, runs {@code beforeTheCancel},
+     * cancels, and asserts that the migration ends canceled; returns the milliseconds from the cancel
+     * to that end.
+     */
+    private static long cancelOnceUnderWay(HookedActivities activities, MigrateDiskRequest request,
+            CountDownLatch underWay, HookedActivities.Hook beforeTheCancel) throws Exception {
+        try (Run run = start(activities, request)) {
+            WorkflowClient.start(run.workflow()::migrate, request);
+            WorkflowStub stub = WorkflowStub.fromTyped(run.workflow());
+            underWay.await();
+            Thread.sleep(1500);
+            beforeTheCancel.run();
+            long canceledAt = System.nanoTime();
+            stub.cancel();
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> stub.getResult(MigrateDiskResult.class));
+            long millis = (System.nanoTime() - canceledAt) / 1_000_000;
+
+            assertInstanceOf(CanceledFailure.class, e.getCause());
+            return millis;
         }
     }
 

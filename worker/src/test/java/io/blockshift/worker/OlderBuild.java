@@ -16,21 +16,14 @@ import org.apache.commons.io.file.PathUtils;
  * blockshift as an earlier commit of this repository built it: the commit's files taken with
  * {@code git archive} into a {@code bs-test-} scratch directory, built there offline by its own Maven
  * wrapper, and its operator CLI's {@code worker} run as a process. {@link #close()} removes it all.
+ *
+ * @param dir the scratch directory
+ * @param classPath the older client's launcher class path
  */
-final class OlderBuild implements AutoCloseable {
+record OlderBuild(String commit, Path dir, String classPath) implements AutoCloseable {
 
     private static final Duration GIT_TIMEOUT = Duration.ofMinutes(1);
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(10);
-
-    final String commit;
-    private final Path dir;
-    private final String classPath;
-
-    private OlderBuild(String commit, Path dir, String classPath) {
-        this.commit = commit;
-        this.dir = dir;
-        this.classPath = classPath;
-    }
 
     /**
      * Builds {@code commit} of the repository this test runs in. Skips the test (an assumption that says

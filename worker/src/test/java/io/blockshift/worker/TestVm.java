@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.blockshift.activities.files.Command;
 import io.blockshift.activities.libvirt.Disk;
 import io.blockshift.activities.libvirt.Guest;
+import io.blockshift.activities.libvirt.GuestlessDomainXml;
 import io.blockshift.activities.libvirt.LibvirtConnections;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -15,66 +17,97 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.apache.commons.io.file.PathUtils;
-import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 
 /**
- * A throwaway persistent {@code <domain type='qemu'>} with no guest OS, a disk vda to move and a
- * disk vdb that must stay put, in a scratch directory of its own. Everything it creates carries
- * the prefix {@code bs-test-} and goes again on {@link #close()}.
+ * A throwaway persistent {@code <domain type='qemu'>} with no guest OS ({@link GuestlessDomainXml})
+ * in a scratch directory of its own: a disk vda to move and a disk vdb that must stay put, or (for
+ * the client's tests, whose fleets move every disk of a VM) vda alone, full of a byte pattern.
+ * Everything it creates carries the prefix {@code bs-test-} and goes again on {@link #close()}.
+ * Shared with the client's tests through this module's test-jar.
  */
-final class TestVm implements AutoCloseable {
+public final class TestVm implements AutoCloseable {
 
-    static final String URI = "qemu:///system";
-    static final String PREFIX = "bs-test-";
-    static final Path SCRATCH = Path.of("/var/tmp");
+    public static final String URI = "qemu:///system";
+    public static final String PREFIX = "bs-test-";
+    public static final Path SCRATCH = Path.of("/var/tmp");
     private static final Duration TIMEOUT = Duration.ofMinutes(1);
+    // VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP = 1
+    private static final int HMP = 1;
 
-    final String name;
-    final Path dir;
-    final Path src;
-    final Path dst;
-    final Path vda;
-    final Path vdb;
-    final String format;
+    public final String name;
+    public final Path dir;
+    public final Path src;
+    public final Path dst;
+    public final Path vda;
+    /** The disk that stays put, or null on a VM with vda alone. */
+    public final Path vdb;
+    public final String format;
     private final LibvirtConnections libvirt;
     private final Domain domain;
 
-    private TestVm(String name, Path dir, String format, LibvirtConnections libvirt, Domain domain) {
+    private TestVm(String name, Path dir, String format, boolean withVdb, LibvirtConnections libvirt, Domain domain) {
         this.name = name;
         this.dir = dir;
         this.src = dir.resolve("src");
         this.dst = dir.resolve("dst");
-        this.vda = src.resolve("vda." + (format.equals("raw") ? "img" : "qcow2"));
-        this.vdb = src.resolve("vdb.img");
+        this.vda = vdaIn(src, format);
+        this.vdb = withVdb ? vdbIn(src) : null;
         this.format = format;
         this.libvirt = libvirt;
         this.domain = domain;
     }
 
     /** Defines and starts a VM whose vda is a {@code sizeMiB} image in {@code format}. */
-    static TestVm start(LibvirtConnections libvirt, String format, int sizeMiB) throws Exception {
+    public static TestVm start(LibvirtConnections libvirt, String format, int sizeMiB) throws Exception {
         return start(libvirt, format, sizeMiB, SCRATCH);
     }
 
     /** As {@link #start(LibvirtConnections, String, int)}, with the VM's directory in {@code base}. */
-    static TestVm start(LibvirtConnections libvirt, String format, int sizeMiB, Path base) throws Exception {
-        String name = PREFIX + UUID.randomUUID().toString().substring(0, 8);
+    public static TestVm start(LibvirtConnections libvirt, String format, int sizeMiB, Path base) throws Exception {
+        return start(libvirt, base, PREFIX + UUID.randomUUID().toString().substring(0, 8), format, sizeMiB, true, null);
+    }
+
+    /**
+     * Starts {@code name} (it must begin with {@code bs-test-}) in {@code base/name} with a raw vda of
+     * {@code sizeMiB} MiB all holding {@code pattern}, and no vdb.
+     */
+    public static TestVm startWithVdaAlone(LibvirtConnections libvirt, Path base, String name, int sizeMiB, int pattern)
+            throws Exception {
+        if (!name.startsWith(PREFIX)) {
+            throw new IllegalArgumentException(name);
+        }
+        return start(libvirt, base, name, "raw", sizeMiB, false, pattern);
+    }
+
+    private static TestVm start(LibvirtConnections libvirt, Path base, String name, String format, int sizeMiB,
+            boolean withVdb, Integer pattern) throws Exception {
         Path dir = Files.createDirectory(base.resolve(name));
         TestVm vm = null;
         try {
             for (Path d : List.of(dir, Files.createDirectory(dir.resolve("src")), Files.createDirectory(dir.resolve("dst")))) {
+                // QEMU runs as libvirt-qemu: it must reach the images.
                 Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
             }
-            Path vda = dir.resolve("src").resolve("vda." + (format.equals("raw") ? "img" : "qcow2"));
-            Path vdb = dir.resolve("src").resolve("vdb.img");
+            Path vda = vdaIn(dir.resolve("src"), format);
             qemuImg("create", "-q", "-f", format, vda.toString(), sizeMiB + "M");
-            qemuImg("create", "-q", "-f", "raw", vdb.toString(), "16M");
-            Connect connection = libvirt.connect(URI);
-            Domain domain = connection.domainDefineXML(domainXml(name, vda, format, vdb));
-            vm = new TestVm(name, dir, format, libvirt, domain);
+            if (pattern != null) {
+                Command.run(List.of("qemu-io", "-f", format, "-c",
+                        "write -P 0x" + Integer.toHexString(pattern) + " 0 " + sizeMiB + "M", vda.toString()), TIMEOUT);
+            }
+            GuestlessDomainXml xml = GuestlessDomainXml.named(name)
+                    .description("blockshift test VM; the test that made it removes it")
+                    .disk("vda", vda, format);
+            if (withVdb) {
+                Path vdb = vdbIn(dir.resolve("src"));
+                qemuImg("create", "-q", "-f", "raw", vdb.toString(), "16M");
+                xml.disk("vdb", vdb, "raw");
+            }
+            Domain domain = libvirt.connect(URI).domainDefineXML(xml.toXml());
+            vm = new TestVm(name, dir, format, withVdb, libvirt, domain);
             domain.create();
             return vm;
         } catch (Exception e) {
@@ -87,67 +120,101 @@ final class TestVm implements AutoCloseable {
         }
     }
 
-    Guest guest() throws LibvirtException {
+    private static Path vdaIn(Path src, String format) {
+        return src.resolve("vda." + (format.equals("raw") ? "img" : "qcow2"));
+    }
+
+    private static Path vdbIn(Path src) {
+        return src.resolve("vdb.img");
+    }
+
+    public Guest guest() throws LibvirtException {
         return libvirt.guest(URI, name);
     }
 
-    Path target() {
+    public Path target() {
         return dst.resolve("vda-moved.img");
     }
 
     /** Writes 1 MiB of {@code pattern} at {@code offsetMiB} into a disk as the guest would. */
-    void write(String diskAlias, int pattern, int offsetMiB) throws LibvirtException {
-        String out = guest().monitorHmp("qemu-io -d /machine/peripheral/" + diskAlias + "/virtio-backend \"write -P 0x"
-                + Integer.toHexString(pattern) + " " + offsetMiB + "M 1M\"");
+    public void write(String diskAlias, int pattern, int offsetMiB) throws LibvirtException {
+        String out = domain.qemuMonitorCommand("qemu-io -d /machine/peripheral/" + diskAlias + "/virtio-backend \"write -P 0x"
+                + Integer.toHexString(pattern) + " " + offsetMiB + "M 1M\"", HMP);
         // qemu-io under HMP prints nothing on success, and the error otherwise.
         assertTrue(out.isBlank() || out.contains("wrote"), "guest write failed: " + out);
     }
 
-    void write(int pattern, int offsetMiB) throws LibvirtException {
+    public void write(int pattern, int offsetMiB) throws LibvirtException {
         write("virtio-disk0", pattern, offsetMiB);
     }
 
     /** Whether {@code image} (read as {@code format}) holds 1 MiB of {@code pattern} at {@code offsetMiB}. */
-    static boolean holds(Path image, String format, int pattern, int offsetMiB) throws Exception {
+    public static boolean holds(Path image, String format, int pattern, int offsetMiB) throws Exception {
         String out = Command.run(List.of("qemu-io", "-r", "-U", "-f", format, "-c",
                 "read -P 0x" + Integer.toHexString(pattern) + " " + offsetMiB + "M 1M", image.toString()), TIMEOUT);
         return !out.contains("Pattern verification failed") && out.contains("read 1048576/1048576");
     }
 
     /** Plugs a device into the running VM only (its persistent definition stays as it is). */
-    void attachLive(String deviceXml) throws LibvirtException {
+    public void attachLive(String deviceXml) throws LibvirtException {
         // VIR_DOMAIN_AFFECT_LIVE = 1
         domain.attachDeviceFlags(deviceXml, 1);
     }
 
-    void detachLive(String deviceXml) throws LibvirtException {
+    public void detachLive(String deviceXml) throws LibvirtException {
         domain.detachDeviceFlags(deviceXml, 1);
     }
 
     /** Stops the VM (as pulling the plug would); it stays defined. */
-    void stop() throws LibvirtException {
+    public void stop() throws LibvirtException {
         domain.destroy();
     }
 
-    String liveXml() throws LibvirtException {
+    public String liveXml() throws LibvirtException {
         return domain.getXMLDesc(0);
     }
 
-    String persistentXml() throws LibvirtException {
+    public String persistentXml() throws LibvirtException {
         // VIR_DOMAIN_XML_INACTIVE = 2
         return domain.getXMLDesc(2);
     }
 
-    Disk liveDisk(String target) throws LibvirtException {
+    public String uuid() throws LibvirtException {
+        return domain.getUUIDString();
+    }
+
+    public Disk liveDisk(String target) throws LibvirtException {
         return guest().liveDisk(target);
     }
 
-    Disk persistentDisk(String target) throws LibvirtException {
+    public Disk persistentDisk(String target) throws LibvirtException {
         return Disk.find(guest().persistentDisks(), target).orElseThrow();
     }
 
+    /** vda as the running domain has it. */
+    public Disk liveDisk() throws LibvirtException {
+        return liveDisk("vda");
+    }
+
+    /** vda as the persistent definition has it. */
+    public Disk persistentDisk() throws LibvirtException {
+        return persistentDisk("vda");
+    }
+
+    /** CRC32C of a file's bytes. */
+    public static long checksum(Path file) throws IOException {
+        CRC32C crc = new CRC32C();
+        byte[] buffer = new byte[1 << 20];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                crc.update(buffer, 0, n);
+            }
+        }
+        return crc.getValue();
+    }
+
     /** Every file under the scratch directory, as relative paths. */
-    List<String> files() throws IOException {
+    public List<String> files() throws IOException {
         List<String> names = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.filter(Files::isRegularFile).forEach(p -> names.add(dir.relativize(p).toString()));
@@ -176,30 +243,5 @@ final class TestVm implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("qemu-img"));
         command.addAll(List.of(args));
         Command.run(command, TIMEOUT);
-    }
-
-    private static String domainXml(String name, Path vda, String format, Path vdb) {
-        return """
-                <domain type='qemu'>
-                  <name>%s</name>
-                  <memory unit='MiB'>64</memory>
-                  <vcpu>1</vcpu>
-                  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-                  <features><acpi/></features>
-                  <devices>
-                    <disk type='file' device='disk'>
-                      <driver name='qemu' type='%s'/>
-                      <source file='%s'/>
-                      <target dev='vda' bus='virtio'/>
-                    </disk>
-                    <disk type='file' device='disk'>
-                      <driver name='qemu' type='raw'/>
-                      <source file='%s'/>
-                      <target dev='vdb' bus='virtio'/>
-                    </disk>
-                    <memballoon model='none'/>
-                  </devices>
-                </domain>
-                """.formatted(name, format, vda, vdb);
     }
 }

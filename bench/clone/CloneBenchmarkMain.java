@@ -1,6 +1,7 @@
-package io.blockshift.cloners;
-
 import com.sun.management.OperatingSystemMXBean;
+import io.blockshift.cloners.CloneRequest;
+import io.blockshift.cloners.CloneResult;
+import io.blockshift.cloners.Cloners;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -10,10 +11,11 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * For bench/clone/run only (operators use {@code ./blockshift clone}): clones one file with a named
- * cloner and prints one line of figures measured inside the JVM, so JVM start-up is not counted.
+ * For bench/clone/run only (operators use {@code ./blockshift clone}), which compiles it against the
+ * cloners jar: clones one file with a named cloner and prints one line of figures measured inside
+ * the JVM, so JVM start-up is not counted.
  *
- * <pre>java -cp CLASSPATH io.blockshift.cloners.CloneBenchmarkMain CLONER SOURCE TARGET [--no-verify] [--bandwidth BYTES_PER_S]</pre>
+ * <pre>java -cp CLONERS_CLASSPATH:CLASSES CloneBenchmarkMain CLONER SOURCE TARGET [--no-verify] [--bandwidth BYTES_PER_S]</pre>
  *
  * <p>Prints {@code cloner= seconds= copySeconds= cpuSeconds= nativeInitSeconds= bytesCopied= size= heapPeakMiB= directMiB= rssPeakMiB=}:
  * seconds is the whole clone, copySeconds until the target was durable (before the target checksum),
@@ -27,7 +29,7 @@ public final class CloneBenchmarkMain {
     private CloneBenchmarkMain() {
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, ClassNotFoundException {
         if (args.length < 3) {
             System.err.println("usage: CloneBenchmarkMain CLONER SOURCE TARGET [--no-verify] [--bandwidth BYTES_PER_S]");
             System.exit(2);
@@ -46,7 +48,8 @@ public final class CloneBenchmarkMain {
         System.err.println(choice.reason());
         long size = Files.size(source);
         long nativeStart = System.nanoTime();
-        Libc.C.getClass(); // loads libc through JNA: once per JVM, so outside the clone's time
+        // Loads libc through JNA (the cloners' package-private Libc): once per JVM, so outside the clone's time.
+        Class.forName("io.blockshift.cloners.Libc", true, Cloners.class.getClassLoader());
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long cpuStart = os.getProcessCpuTime();
         long start = System.nanoTime();
