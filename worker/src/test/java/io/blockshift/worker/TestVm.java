@@ -97,8 +97,10 @@ final class TestVm implements AutoCloseable {
 
     /** Writes 1 MiB of {@code pattern} at {@code offsetMiB} into a disk as the guest would. */
     void write(String diskAlias, int pattern, int offsetMiB) throws LibvirtException {
-        String out = guest().monitorHmp("qemu-io -d /machine/peripheral/" + diskAlias + "/virtio-backend \"write -P 0x"
-                + Integer.toHexString(pattern) + " " + offsetMiB + "M 1M\"");
+        Domain running = libvirt.connect(URI).domainLookupByName(name);
+        // VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP = 1
+        String out = running.qemuMonitorCommand("qemu-io -d /machine/peripheral/" + diskAlias + "/virtio-backend \"write -P 0x"
+                + Integer.toHexString(pattern) + " " + offsetMiB + "M 1M\"", 1);
         // qemu-io under HMP prints nothing on success, and the error otherwise.
         assertTrue(out.isBlank() || out.contains("wrote"), "guest write failed: " + out);
     }

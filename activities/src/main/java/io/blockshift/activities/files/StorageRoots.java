@@ -57,6 +57,25 @@ public final class StorageRoots {
         return false;
     }
 
+    /**
+     * Why a new file at {@code target} (absolute, normalized) could not be made here, naming the
+     * fix: its directory does not exist, or it lies outside every root once links and {@code ..}
+     * are resolved; null when it could.
+     */
+    public String whyNotWritable(Path target) throws IOException {
+        Path directory = target.getParent();
+        if (directory == null || !Files.isDirectory(directory)) {
+            return "the target's directory " + directory + " does not exist; create it first (mkdir -p " + directory + ")";
+        }
+        if (contains(target)) {
+            return null;
+        }
+        Path real = directory.toRealPath();
+        return "target " + target + " (" + real.resolve(target.getFileName()) + " once links are resolved) is outside "
+                + "this worker's storage roots (" + this + "); choose a target inside them or start the worker with "
+                + "--storage-root " + real;
+    }
+
     @Override
     public String toString() {
         List<String> names = new ArrayList<>();
