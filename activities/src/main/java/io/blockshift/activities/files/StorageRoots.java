@@ -33,14 +33,7 @@ public final class StorageRoots {
      * directory (which must exist).
      */
     public boolean contains(Path target) throws IOException {
-        Path directory = target.getParent().toRealPath();
-        Path resolved = directory.resolve(target.getFileName());
-        for (Path root : roots) {
-            if (Files.isDirectory(root) && resolved.startsWith(root.toRealPath())) {
-                return true;
-            }
-        }
-        return false;
+        return inside(target.getParent().toRealPath().resolve(target.getFileName()));
     }
 
     /**
@@ -48,7 +41,10 @@ public final class StorageRoots {
      * on its real path.
      */
     public boolean containsDirectory(Path directory) throws IOException {
-        Path resolved = directory.toRealPath();
+        return inside(directory.toRealPath());
+    }
+
+    private boolean inside(Path resolved) throws IOException {
         for (Path root : roots) {
             if (Files.isDirectory(root) && resolved.startsWith(root.toRealPath())) {
                 return true;

@@ -9,6 +9,7 @@ import io.blockshift.cloners.CloneResult;
 import io.blockshift.cloners.Cloner;
 import io.blockshift.cloners.Cloners;
 import io.blockshift.workflows.CloneReport;
+import io.blockshift.workflows.DiskPhase;
 import io.blockshift.workflows.MigrationPlan;
 import io.blockshift.workflows.StepProgress;
 import io.temporal.activity.Activity;
@@ -28,6 +29,9 @@ import org.slf4j.LoggerFactory;
 final class ClonePublisher {
 
     private static final Logger log = LoggerFactory.getLogger(ClonePublisher.class);
+
+    /** What this step's heartbeats name it. */
+    private static final String CLONE_STEP = DiskPhase.CLONE.wire();
 
     private final Cloners cloners;
 
@@ -66,9 +70,9 @@ final class ClonePublisher {
                 resumeFrom > 0 ? " resuming at byte " + resumeFrom : "");
         CloneResult result;
         try (HeartbeatKeepAlive alive = new HeartbeatKeepAlive(context,
-                new StepProgress("clone", resumeFrom, resumeFrom, resumeFrom))) {
+                new StepProgress(CLONE_STEP, resumeFrom, resumeFrom, resumeFrom))) {
             result = cloner.clone(request, (offset, done, total) ->
-                    alive.heartbeat(new StepProgress("clone", resumeFrom + done, resumeFrom + total, offset)));
+                    alive.heartbeat(new StepProgress(CLONE_STEP, resumeFrom + done, resumeFrom + total, offset)));
         } catch (CloneException e) {
             // A file that took the partial target's place is not ours to delete.
             if (e.kind() != CloneException.Kind.TARGET_EXISTS && (!e.retryable()
@@ -96,7 +100,7 @@ final class ClonePublisher {
             throws IOException {
         try {
             return cloner.recheck(request, (offset, done, total) ->
-                    context.heartbeat(new StepProgress("clone", done, total, offset)));
+                    context.heartbeat(new StepProgress(CLONE_STEP, done, total, offset)));
         } catch (CloneException e) {
             if (e.kind() == CloneException.Kind.VERIFICATION_FAILED) {
                 // A retry would only read the same two files again: B was checked against A before

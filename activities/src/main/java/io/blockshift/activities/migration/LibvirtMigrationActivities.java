@@ -8,6 +8,7 @@ import io.blockshift.activities.files.FileOwnership;
 import io.blockshift.activities.files.QemuImg;
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.libvirt.BlockDevice;
+import io.blockshift.activities.libvirt.BlockJob;
 import io.blockshift.activities.libvirt.Disk;
 import io.blockshift.activities.libvirt.Guest;
 import io.blockshift.activities.libvirt.HostDomains;
@@ -16,11 +17,11 @@ import io.blockshift.cloners.Cloners;
 import io.blockshift.workflows.BlockJobReport;
 import io.blockshift.workflows.CleanupReport;
 import io.blockshift.workflows.CloneReport;
+import io.blockshift.workflows.DiskPhase;
 import io.blockshift.workflows.Layer;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrationActivities;
 import io.blockshift.workflows.MigrationPlan;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class LibvirtMigrationActivities implements MigrationActivities {
 
     private static final Logger log = LoggerFactory.getLogger(LibvirtMigrationActivities.class);
+    /** What the revert's heartbeats name it (no phase of its own: it runs while rolling back). */
+    private static final String REVERT_STEP = "revert";
 
     private final LibvirtConnections libvirt;
     private final Preflight preflight;
@@ -73,7 +76,8 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
                 // left whose snapshot libvirt did not finish (libvirtd died before switching the guest
                 // onto it). Preflight refused an A' that existed then, but something else may have
                 // made one since: a migration of another disk to the same target, a hand.
-                if (!isUnfinishedSnapshotOfSource(plan)) {
+                HostDomains host = new HostDomains(libvirt.connect(plan.connectUri()));
+                if (!TopImage.isUnfinishedSnapshotOfSource(plan, host)) {
                     throw Failures.nonRetryable(top + " appeared after preflight and is not an "
                             + "empty, unused snapshot of " + plan.source() + "; blockshift never deletes a file it did "
                             + "not make. Find out what made it (another migration to " + plan.target()
@@ -90,23 +94,6 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
         });
     }
 
-    /** Whether A' is a qcow2 whose backing file is A, as the snapshot makes it (and a commit back leaves it). */
-    private static boolean isOverlayOfSource(MigrationPlan plan) throws IOException, InterruptedException {
-        Path top = Path.of(plan.top());
-        return Files.isRegularFile(top, LinkOption.NOFOLLOW_LINKS) && plan.source().equals(QemuImg.backingFile(top));
-    }
-
-    /**
-     * Whether A' is what a snapshot libvirt did not finish leaves: an overlay of A that holds
-     * nothing of its own and that no domain uses. Anything else there is not ours to delete.
-     */
-    private boolean isUnfinishedSnapshotOfSource(MigrationPlan plan)
-            throws IOException, InterruptedException, LibvirtException {
-        Path top = Path.of(plan.top());
-        return isOverlayOfSource(plan) && !QemuImg.hasDataOfItsOwn(top)
-                && new HostDomains(libvirt.connect(plan.connectUri())).using(plan.top()).isEmpty();
-    }
-
     @Override
     public void revertSnapshot(MigrationPlan plan) {
         call(() -> {
@@ -117,13 +104,13 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
                 disk.abortJob();
                 Heartbeat.now();
                 disk.commitActive(0);
-                Pivot.whenReady(disk, "revert", plan.source());
+                Pivot.whenReady(disk, REVERT_STEP, plan.source());
                 log.info("revert: committed {} back into {}; the guest runs on {} alone", plan.top(), plan.source(),
                         plan.source());
             } else {
                 Layers.require(layer, Layer.SOURCE, plan, "revert the snapshot");
                 Path top = Path.of(plan.top());
-                if (Files.exists(top, LinkOption.NOFOLLOW_LINKS) && !isOverlayOfSource(plan)) {
+                if (Files.exists(top, LinkOption.NOFOLLOW_LINKS) && !TopImage.isOverlayOfSource(plan)) {
                     log.warn("revert: leaving {}: it is not a snapshot of {}, so not this migration's", top, plan.source());
                     TargetClaim.release(plan);
                     return null;
@@ -186,7 +173,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             Guest guest = guest(plan);
             Layer layer = Layers.of(guest, plan);
             if (layer == Layer.OVERLAY || layer == Layer.TARGET) {
-                return new BlockJobReport("copy", 0, 0, 0, true);
+                return new BlockJobReport(BlockJob.typeName(BlockJob.COPY), 0, 0, 0, true);
             }
             Layers.require(layer, Layer.TOP, plan, "mirror onto the overlay");
             BlockDevice disk = guest.disk(plan.diskTarget());
@@ -194,7 +181,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             if (!resumed) {
                 disk.copyShallow(Path.of(plan.overlay()), "qcow2", plan.bandwidthBytesPerSecond(), plan.persistent());
             }
-            return Pivot.whenReady(disk, "mirror", plan.overlay()).resumed(resumed);
+            return Pivot.whenReady(disk, DiskPhase.MIRROR.wire(), plan.overlay()).resumed(resumed);
         });
     }
 
@@ -223,7 +210,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             Guest guest = guest(plan);
             Layer layer = Layers.of(guest, plan);
             if (layer == Layer.TARGET) {
-                return new BlockJobReport("active-commit", 0, 0, 0, true);
+                return new BlockJobReport(BlockJob.typeName(BlockJob.ACTIVE_COMMIT), 0, 0, 0, true);
             }
             Layers.require(layer, Layer.OVERLAY, plan, "commit the overlay");
             BlockDevice disk = guest.disk(plan.diskTarget());
@@ -231,7 +218,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             if (!resumed) {
                 disk.commitActive(plan.bandwidthBytesPerSecond());
             }
-            BlockJobReport report = Pivot.whenReady(disk, "commit", plan.target()).resumed(resumed);
+            BlockJobReport report = Pivot.whenReady(disk, DiskPhase.COMMIT.wire(), plan.target()).resumed(resumed);
             Disk committed = disk.live();
             if (committed.hasBackingFile()) {
                 throw new IllegalStateException("after the commit " + plan.target() + " still has a backing file "
