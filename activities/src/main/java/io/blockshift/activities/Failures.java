@@ -30,10 +30,10 @@ public final class Failures {
         } catch (LibvirtException e) {
             throw libvirt(e);
         } catch (BlockJobFailedException e) {
-            throw ApplicationFailure.newFailureWithCause(e.getMessage(), StepFailureType.BLOCK_JOB_FAILED.wire(), e);
+            throw retryable(e.getMessage(), StepFailureType.BLOCK_JOB_FAILED, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApplicationFailure.newFailureWithCause("interrupted", StepFailureType.INTERRUPTED.wire(), e);
+            throw retryable("interrupted", StepFailureType.INTERRUPTED, e);
         } catch (Exception e) {
             throw ApplicationFailure.newFailureWithCause(e.getClass().getSimpleName() + ": " + e.getMessage(),
                     e.getClass().getSimpleName(), e);
@@ -42,12 +42,17 @@ public final class Failures {
 
     /** A retryable failure for a libvirt error. */
     public static ApplicationFailure libvirt(LibvirtException e) {
-        return ApplicationFailure.newFailureWithCause("libvirt: " + e.getMessage(), StepFailureType.LIBVIRT.wire(), e);
+        return retryable("libvirt: " + e.getMessage(), StepFailureType.LIBVIRT, e);
     }
 
     /** Nothing was changed and nothing will be: the message names the problem and the fix. */
     public static ApplicationFailure refuse(String message) {
         return ApplicationFailure.newNonRetryableFailure(message, FailureType.REFUSED.wire());
+    }
+
+    /** A failure a retry may mend. */
+    public static ApplicationFailure retryable(String message, StepFailureType type, Throwable cause) {
+        return ApplicationFailure.newFailureWithCause(message, type.wire(), cause);
     }
 
     /** A failure no retry can mend. */

@@ -20,7 +20,6 @@ import io.blockshift.workflows.FleetSelector;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.ResolvedDisk;
 import io.temporal.activity.Activity;
-import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,7 +106,7 @@ public final class LibvirtFleetActivities implements FleetActivities {
                         + "); choose a targetDir inside them or start the worker with --storage-root " + real);
             }
         } catch (IOException e) {
-            throw ApplicationFailure.newFailureWithCause("cannot judge 'select.targetDir' " + written + ": " + e, StepFailureType.IO.wire(), e);
+            throw Failures.retryable("cannot judge 'select.targetDir' " + written + ": " + e, StepFailureType.IO, e);
         }
     }
 
@@ -160,7 +159,7 @@ public final class LibvirtFleetActivities implements FleetActivities {
         try {
             return roots.whyNotWritable(path.normalize());
         } catch (IOException e) {
-            throw ApplicationFailure.newFailureWithCause("cannot judge target " + target + ": " + e, StepFailureType.IO.wire(), e);
+            throw Failures.retryable("cannot judge target " + target + ": " + e, StepFailureType.IO, e);
         }
     }
 
