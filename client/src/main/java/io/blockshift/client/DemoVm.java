@@ -104,8 +104,10 @@ final class DemoVm implements AutoCloseable {
      * @return null when written, else what QEMU said (the MiB is then left out of the checks)
      */
     String write(int mib, int pattern) throws LibvirtException {
-        String out = guest().monitorHmp("qemu-io -d /machine/peripheral/virtio-disk0/virtio-backend \"write -P 0x"
-                + Integer.toHexString(pattern) + " " + mib + "M 1M\"");
+        Domain running = libvirt.connect(URI).domainLookupByName(name);
+        // VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP = 1
+        String out = running.qemuMonitorCommand("qemu-io -d /machine/peripheral/virtio-disk0/virtio-backend \"write -P 0x"
+                + Integer.toHexString(pattern) + " " + mib + "M 1M\"", 1);
         boolean written = out.isBlank() || out.contains("wrote");
         synchronized (expected) {
             if (written) {

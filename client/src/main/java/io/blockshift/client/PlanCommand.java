@@ -1,9 +1,9 @@
 package io.blockshift.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.blockshift.activities.LibvirtMigrationActivities;
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.activities.migration.LibvirtMigrationActivities;
 import io.blockshift.cloners.Cloners;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrationPlan;

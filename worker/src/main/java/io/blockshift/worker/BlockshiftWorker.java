@@ -1,9 +1,9 @@
 package io.blockshift.worker;
 
-import io.blockshift.activities.LibvirtFleetActivities;
-import io.blockshift.activities.LibvirtMigrationActivities;
 import io.blockshift.activities.files.StorageRoots;
+import io.blockshift.activities.fleet.LibvirtFleetActivities;
 import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.activities.migration.LibvirtMigrationActivities;
 import io.blockshift.cloners.Cloners;
 import io.blockshift.workflows.FleetActivities;
 import io.blockshift.workflows.MigrateDiskRequest;

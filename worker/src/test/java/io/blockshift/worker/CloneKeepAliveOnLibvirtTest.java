@@ -2,8 +2,8 @@ package io.blockshift.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.blockshift.activities.LibvirtMigrationActivities;
 import io.blockshift.activities.files.StorageRoots;
+import io.blockshift.activities.migration.LibvirtMigrationActivities;
 import io.blockshift.cloners.CloneListener;
 import io.blockshift.cloners.CloneRequest;
 import io.blockshift.cloners.CloneResult;

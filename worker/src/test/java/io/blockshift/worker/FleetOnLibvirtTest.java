@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.blockshift.activities.LibvirtFleetActivities;
 import io.blockshift.activities.files.StorageRoots;
+import io.blockshift.activities.fleet.LibvirtFleetActivities;
 import io.blockshift.workflows.FleetResult;
 import io.blockshift.workflows.FleetSelector;
 import io.blockshift.workflows.MigrateDiskRequest;

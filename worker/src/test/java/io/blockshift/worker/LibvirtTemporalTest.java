@@ -1,8 +1,8 @@
 package io.blockshift.worker;
 
-import io.blockshift.activities.LibvirtMigrationActivities;
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.activities.migration.LibvirtMigrationActivities;
 import io.blockshift.cloners.Cloners;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;

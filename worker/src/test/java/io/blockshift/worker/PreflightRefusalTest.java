@@ -151,19 +151,19 @@ class PreflightRefusalTest extends LibvirtTemporalTest {
     void refusesADiskWithABlockJob() throws Exception {
         try (TestVm busy = TestVm.start(libvirt, "raw", 16)) {
             // A snapshot, then an active commit left waiting in READY: a job someone else runs.
-            busy.guest().snapshot("vda", busy.src.resolve("someone-elses-top.qcow2"));
-            busy.guest().commitActive("vda", 0);
+            busy.guest().disk("vda").snapshot(busy.src.resolve("someone-elses-top.qcow2"));
+            busy.guest().disk("vda").commitActive(0);
             // READY first: the mirror's ready='yes' must not appear between the XML taken before and after.
-            busy.guest().awaitReady("vda", job -> { });
+            busy.guest().disk("vda").awaitReady(job -> { });
             assertRefused(busy, List.of(busy.dst), r -> { }, "already has a block job running");
-            busy.guest().abortJob("vda");
+            busy.guest().disk("vda").abortJob();
         }
     }
 
     @Test
     void refusesADiskWithABackingChain() throws Exception {
         try (TestVm chained = TestVm.start(libvirt, "raw", 16)) {
-            chained.guest().snapshot("vda", chained.src.resolve("someone-elses-top.qcow2"));
+            chained.guest().disk("vda").snapshot(chained.src.resolve("someone-elses-top.qcow2"));
             assertRefused(chained, List.of(chained.dst), r -> { }, "has a backing chain");
         }
     }

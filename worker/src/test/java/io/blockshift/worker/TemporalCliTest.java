@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.blockshift.activities.LibvirtFleetActivities;
 import io.blockshift.activities.files.Command;
 import io.blockshift.activities.files.StorageRoots;
+import io.blockshift.activities.fleet.LibvirtFleetActivities;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.FleetResult;
 import io.blockshift.workflows.MigrateDiskResult;

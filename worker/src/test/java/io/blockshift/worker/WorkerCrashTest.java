@@ -106,7 +106,7 @@ class WorkerCrashTest extends LibvirtTemporalTest {
             }
             // The job belongs to libvirtd and QEMU, not to the client that started it: it carries on,
             // reaches READY and waits there, mirroring every new write, for someone to pivot it.
-            assertTrue(vm.guest().blockJob("vda").isPresent(), "the block job outlived the worker");
+            assertTrue(vm.guest().disk("vda").blockJob().isPresent(), "the block job outlived the worker");
 
             pivotTheOrphanedJobOnANewWorker(queue, vm, "MirrorToOverlay");
 

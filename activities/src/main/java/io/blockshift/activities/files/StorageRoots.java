@@ -33,8 +33,18 @@ public final class StorageRoots {
      * directory (which must exist).
      */
     public boolean contains(Path target) throws IOException {
-        Path directory = target.getParent().toRealPath();
-        Path resolved = directory.resolve(target.getFileName());
+        return inside(target.getParent().toRealPath().resolve(target.getFileName()));
+    }
+
+    /**
+     * Whether files created in {@code directory} (which must exist) would lie inside a root, judged
+     * on its real path.
+     */
+    public boolean containsDirectory(Path directory) throws IOException {
+        return inside(directory.toRealPath());
+    }
+
+    private boolean inside(Path resolved) throws IOException {
         for (Path root : roots) {
             if (Files.isDirectory(root) && resolved.startsWith(root.toRealPath())) {
                 return true;
@@ -44,17 +54,22 @@ public final class StorageRoots {
     }
 
     /**
-     * Whether files created in {@code directory} (which must exist) would lie inside a root, judged
-     * on its real path.
+     * Why a new file at {@code target} (absolute, normalized) could not be made here, naming the
+     * fix: its directory does not exist, or it lies outside every root once links and {@code ..}
+     * are resolved; null when it could.
      */
-    public boolean containsDirectory(Path directory) throws IOException {
-        Path resolved = directory.toRealPath();
-        for (Path root : roots) {
-            if (Files.isDirectory(root) && resolved.startsWith(root.toRealPath())) {
-                return true;
-            }
+    public String whyNotWritable(Path target) throws IOException {
+        Path directory = target.getParent();
+        if (directory == null || !Files.isDirectory(directory)) {
+            return "the target's directory " + directory + " does not exist; create it first (mkdir -p " + directory + ")";
         }
-        return false;
+        if (contains(target)) {
+            return null;
+        }
+        Path real = directory.toRealPath();
+        return "target " + target + " (" + real.resolve(target.getFileName()) + " once links are resolved) is outside "
+                + "this worker's storage roots (" + this + "); choose a target inside them or start the worker with "
+                + "--storage-root " + real;
     }
 
     @Override

@@ -15,6 +15,11 @@ public record BlockJob(int type, long cur, long end) {
     public static final int ACTIVE_COMMIT = 4;
 
     public String typeName() {
+        return typeName(type);
+    }
+
+    /** How the reports name a job of this type: {@code copy}, {@code commit}, {@code active-commit}. */
+    public static String typeName(int type) {
         return switch (type) {
             case COPY -> "copy";
             case COMMIT -> "commit";

@@ -1,9 +1,16 @@
-package io.blockshift.activities;
+package io.blockshift.activities.fleet;
 
+import static io.blockshift.activities.Failures.refuse;
+
+import io.blockshift.activities.Failures;
+import io.blockshift.activities.Movability;
+import io.blockshift.activities.StepFailureType;
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.libvirt.Disk;
 import io.blockshift.activities.libvirt.Guest;
+import io.blockshift.activities.libvirt.HostDomains;
 import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.activities.libvirt.LibvirtErrors;
 import io.blockshift.workflows.ChildExecution;
 import io.blockshift.workflows.ClosedChildren;
 import io.blockshift.workflows.DiskOutcome;
@@ -13,7 +20,6 @@ import io.blockshift.workflows.FleetSelector;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.ResolvedDisk;
 import io.temporal.activity.Activity;
-import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +30,6 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.libvirt.Connect;
-import org.libvirt.Domain;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
@@ -56,24 +61,12 @@ public final class LibvirtFleetActivities implements FleetActivities {
             Connect connection = libvirt.connect(selector.connectUri);
             Pattern names = glob(selector.domains);
             Path under = Path.of(selector.sourceUnder).normalize();
-            List<String> domains = new ArrayList<>();
-            for (int id : connection.listDomains()) {
-                try {
-                    Domain domain = connection.domainLookupByID(id);
-                    if (names.matcher(domain.getName()).matches()) {
-                        domains.add(domain.getName());
-                    }
-                } catch (LibvirtException e) {
-                    if (!Guest.isError(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
-                        throw e;
-                    }
-                }
-            }
+            List<String> domains = new HostDomains(connection).runningNames(name -> names.matcher(name).matches());
             domains.sort(Comparator.naturalOrder());
             List<MigrateDiskRequest> requests = new ArrayList<>();
             for (String name : domains) {
                 for (Disk disk : libvirt.guest(selector.connectUri, name).liveDisks()) {
-                    if (!"disk".equals(disk.device()) || !disk.isFile() || disk.source() == null || disk.hasBackingFile()
+                    if (Movability.whyNot(name, disk, Movability.JOBS_NOT_ASKED) != null
                             || !Path.of(disk.source()).normalize().startsWith(under)) {
                         continue;
                     }
@@ -96,7 +89,7 @@ public final class LibvirtFleetActivities implements FleetActivities {
             }
             return requests;
         } catch (LibvirtException e) {
-            throw ApplicationFailure.newFailureWithCause("libvirt: " + e.getMessage(), "Libvirt", e);
+            throw Failures.libvirt(e);
         }
     }
 
@@ -113,7 +106,7 @@ public final class LibvirtFleetActivities implements FleetActivities {
                         + "); choose a targetDir inside them or start the worker with --storage-root " + real);
             }
         } catch (IOException e) {
-            throw ApplicationFailure.newFailureWithCause("cannot judge 'select.targetDir' " + written + ": " + e, "IO", e);
+            throw Failures.retryable("cannot judge 'select.targetDir' " + written + ": " + e, StepFailureType.IO, e);
         }
     }
 
@@ -131,10 +124,10 @@ public final class LibvirtFleetActivities implements FleetActivities {
         try {
             guest = libvirt.guest(request.connectUri, request.domain);
         } catch (LibvirtException e) {
-            if (Guest.isError(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+            if (LibvirtErrors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
                 return ResolvedDisk.refusal("no domain named '" + request.domain + "' on " + request.connectUri);
             }
-            throw ApplicationFailure.newFailureWithCause("libvirt: " + e.getMessage(), "Libvirt", e);
+            throw Failures.libvirt(e);
         }
         try {
             List<Disk> disks = guest.liveDisks();
@@ -150,7 +143,7 @@ public final class LibvirtFleetActivities implements FleetActivities {
             Disk disk = found.get();
             return new ResolvedDisk(guest.uuid(), guest.name(), disk.target(), disk.source(), size(disk.source()), null);
         } catch (LibvirtException e) {
-            throw ApplicationFailure.newFailureWithCause("libvirt: " + e.getMessage(), "Libvirt", e);
+            throw Failures.libvirt(e);
         }
     }
 
@@ -163,21 +156,10 @@ public final class LibvirtFleetActivities implements FleetActivities {
         if (!path.isAbsolute()) {
             return "target '" + target + "' is a relative path: give an absolute path";
         }
-        path = path.normalize();
-        Path directory = path.getParent();
-        if (directory == null || !Files.isDirectory(directory)) {
-            return "the target's directory " + directory + " does not exist; create it first (mkdir -p " + directory + ")";
-        }
         try {
-            if (roots.contains(path)) {
-                return null;
-            }
-            Path real = directory.toRealPath();
-            return "target " + path + " (" + real.resolve(path.getFileName()) + " once links are resolved) is outside "
-                    + "this worker's storage roots (" + roots + "); choose a target inside them or start the worker with "
-                    + "--storage-root " + real;
+            return roots.whyNotWritable(path.normalize());
         } catch (IOException e) {
-            throw ApplicationFailure.newFailureWithCause("cannot judge target " + target + ": " + e, "IO", e);
+            throw Failures.retryable("cannot judge target " + target + ": " + e, StepFailureType.IO, e);
         }
     }
 
@@ -199,10 +181,6 @@ public final class LibvirtFleetActivities implements FleetActivities {
         String name = Path.of(source).getFileName().toString();
         int dot = name.lastIndexOf('.');
         return dot <= 0 ? "" : name.substring(dot);
-    }
-
-    private static ApplicationFailure refuse(String message) {
-        return ApplicationFailure.newNonRetryableFailure(message, "Refused");
     }
 
     static Pattern glob(String glob) {

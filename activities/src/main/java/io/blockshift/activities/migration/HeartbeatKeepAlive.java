@@ -1,4 +1,4 @@
-package io.blockshift.activities;
+package io.blockshift.activities.migration;
 
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.ActivityCompletionException;

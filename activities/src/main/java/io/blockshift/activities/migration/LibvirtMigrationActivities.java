@@ -1,0 +1,264 @@
+package io.blockshift.activities.migration;
+
+import static io.blockshift.activities.Failures.call;
+
+import io.blockshift.activities.Failures;
+import io.blockshift.activities.StepFailureType;
+import io.blockshift.activities.files.FileOwnership;
+import io.blockshift.activities.files.QemuImg;
+import io.blockshift.activities.files.StorageRoots;
+import io.blockshift.activities.libvirt.BlockDevice;
+import io.blockshift.activities.libvirt.BlockJob;
+import io.blockshift.activities.libvirt.Disk;
+import io.blockshift.activities.libvirt.Guest;
+import io.blockshift.activities.libvirt.HostDomains;
+import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.cloners.Cloners;
+import io.blockshift.workflows.BlockJobReport;
+import io.blockshift.workflows.CleanupReport;
+import io.blockshift.workflows.CloneReport;
+import io.blockshift.workflows.DiskPhase;
+import io.blockshift.workflows.Layer;
+import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.MigrationActivities;
+import io.blockshift.workflows.MigrationPlan;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The steps of {@code MigrateDisk} against libvirt and the files on this host, each beside its
+ * compensation. Each looks at what is already done before it acts, so a retry after a crash picks
+ * up where the last attempt was.
+ */
+public final class LibvirtMigrationActivities implements MigrationActivities {
+
+    private static final Logger log = LoggerFactory.getLogger(LibvirtMigrationActivities.class);
+    /** What the revert's heartbeats name it (no phase of its own: it runs while rolling back). */
+    private static final String REVERT_STEP = "revert";
+
+    private final LibvirtConnections libvirt;
+    private final Preflight preflight;
+    private final ClonePublisher clones;
+
+    public LibvirtMigrationActivities(LibvirtConnections libvirt, StorageRoots roots, Cloners cloners) {
+        this.libvirt = libvirt;
+        this.preflight = new Preflight(libvirt, roots, cloners);
+        this.clones = new ClonePublisher(cloners);
+    }
+
+    @Override
+    public MigrationPlan preflight(MigrateDiskRequest request) {
+        return call(() -> preflight.plan(request));
+    }
+
+    // ---------------------------------------------------------------- step 1: snapshot A <- A'
+
+    @Override
+    public void snapshot(MigrationPlan plan) {
+        call(() -> {
+            TargetClaim.take(plan);
+            Guest guest = guest(plan);
+            Layer layer = Layers.of(guest, plan);
+            if (layer == Layer.TOP) {
+                log.info("snapshot: {} already runs on {}", plan.diskTarget(), plan.top());
+                return null;
+            }
+            Layers.require(layer, Layer.SOURCE, plan, "take the snapshot");
+            Path top = Path.of(plan.top());
+            if (Files.exists(top, LinkOption.NOFOLLOW_LINKS)) {
+                // libvirt will not snapshot onto an existing file, so a retry removes what an attempt
+                // left whose snapshot libvirt did not finish (libvirtd died before switching the guest
+                // onto it). Preflight refused an A' that existed then, but something else may have
+                // made one since: a migration of another disk to the same target, a hand.
+                HostDomains host = new HostDomains(libvirt.connect(plan.connectUri()));
+                if (!TopImage.isUnfinishedSnapshotOfSource(plan, host)) {
+                    throw Failures.nonRetryable(top + " appeared after preflight and is not an "
+                            + "empty, unused snapshot of " + plan.source() + "; blockshift never deletes a file it did "
+                            + "not make. Find out what made it (another migration to " + plan.target()
+                            + "? 'virsh domblklist' of each VM), remove it if nothing uses it, and start again",
+                            StepFailureType.TOP_EXISTS);
+                }
+                log.info("snapshot: removing {}, left by an earlier attempt whose snapshot did not finish", top);
+                Files.delete(top);
+            }
+            guest.disk(plan.diskTarget()).snapshot(top);
+            log.info("snapshot: {} of {} now writes to {} over {}", plan.diskTarget(), plan.domainName(), plan.top(),
+                    plan.source());
+            return null;
+        });
+    }
+
+    @Override
+    public void revertSnapshot(MigrationPlan plan) {
+        call(() -> {
+            Guest guest = guest(plan);
+            Layer layer = Layers.of(guest, plan);
+            if (layer == Layer.TOP) {
+                BlockDevice disk = guest.disk(plan.diskTarget());
+                disk.abortJob();
+                Heartbeat.now();
+                disk.commitActive(0);
+                Pivot.whenReady(disk, REVERT_STEP, plan.source());
+                log.info("revert: committed {} back into {}; the guest runs on {} alone", plan.top(), plan.source(),
+                        plan.source());
+            } else {
+                Layers.require(layer, Layer.SOURCE, plan, "revert the snapshot");
+                Path top = Path.of(plan.top());
+                if (Files.exists(top, LinkOption.NOFOLLOW_LINKS) && !TopImage.isOverlayOfSource(plan)) {
+                    log.warn("revert: leaving {}: it is not a snapshot of {}, so not this migration's", top, plan.source());
+                    TargetClaim.release(plan);
+                    return null;
+                }
+            }
+            UnusedFiles.delete(guest, plan.top());
+            TargetClaim.release(plan);
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- step 2: clone A to B
+
+    @Override
+    public CloneReport cloneBase(MigrationPlan plan) {
+        return call(() -> clones.cloneAndPublish(plan));
+    }
+
+    @Override
+    public void deleteBase(MigrationPlan plan) {
+        call(() -> UnusedFiles.delete(guest(plan), plan.partialTarget(), plan.target()));
+    }
+
+    // ---------------------------------------------------------------- step 3: overlay B <- B'
+
+    @Override
+    public void createOverlay(MigrationPlan plan) {
+        call(() -> {
+            Path overlay = Path.of(plan.overlay());
+            Path scratch = MigrationFiles.overlayScratch(plan);
+            if (Files.exists(overlay) && plan.target().equals(QemuImg.backingFile(overlay))) {
+                if (Files.exists(scratch) && Files.isSameFile(scratch, overlay)) {
+                    Files.delete(scratch); // an earlier attempt linked B' into place and died before removing this name
+                }
+                log.info("overlay: {} already exists over {}", overlay, plan.target());
+                return null;
+            }
+            // qemu-img create replaces an existing file: create under a scratch name, then link into place.
+            Files.deleteIfExists(scratch);
+            QemuImg.createOverlay(scratch, Path.of(plan.target()), plan.sourceFormat());
+            FileOwnership.copy(Path.of(plan.source()), scratch);
+            Files.deleteIfExists(overlay);
+            Files.createLink(overlay, scratch);
+            Files.delete(scratch);
+            log.info("overlay: created {} over {} ({})", overlay, plan.target(), plan.sourceFormat());
+            return null;
+        });
+    }
+
+    @Override
+    public void deleteOverlay(MigrationPlan plan) {
+        call(() -> UnusedFiles.delete(guest(plan), MigrationFiles.overlayScratch(plan).toString(), plan.overlay()));
+    }
+
+    // ---------------------------------------------------------------- step 4: mirror A' into B', pivot
+
+    @Override
+    public BlockJobReport mirrorToOverlay(MigrationPlan plan) {
+        return call(() -> {
+            Guest guest = guest(plan);
+            Layer layer = Layers.of(guest, plan);
+            if (layer == Layer.OVERLAY || layer == Layer.TARGET) {
+                return new BlockJobReport(BlockJob.typeName(BlockJob.COPY), 0, 0, 0, true);
+            }
+            Layers.require(layer, Layer.TOP, plan, "mirror onto the overlay");
+            BlockDevice disk = guest.disk(plan.diskTarget());
+            boolean resumed = disk.blockJob().isPresent();
+            if (!resumed) {
+                disk.copyShallow(Path.of(plan.overlay()), "qcow2", plan.bandwidthBytesPerSecond(), plan.persistent());
+            }
+            return Pivot.whenReady(disk, DiskPhase.MIRROR.wire(), plan.overlay()).resumed(resumed);
+        });
+    }
+
+    @Override
+    public void abortMirror(MigrationPlan plan) {
+        call(() -> {
+            Guest guest = guest(plan);
+            if (Layers.of(guest, plan) == Layer.TOP) {
+                Heartbeat.now();
+                guest.disk(plan.diskTarget()).abortJob();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Layer activeLayer(MigrationPlan plan) {
+        return call(() -> Layers.of(guest(plan), plan));
+    }
+
+    // ---------------------------------------------------------------- step 5: commit B' into B, pivot
+
+    @Override
+    public BlockJobReport commitOverlay(MigrationPlan plan) {
+        return call(() -> {
+            Guest guest = guest(plan);
+            Layer layer = Layers.of(guest, plan);
+            if (layer == Layer.TARGET) {
+                return new BlockJobReport(BlockJob.typeName(BlockJob.ACTIVE_COMMIT), 0, 0, 0, true);
+            }
+            Layers.require(layer, Layer.OVERLAY, plan, "commit the overlay");
+            BlockDevice disk = guest.disk(plan.diskTarget());
+            boolean resumed = disk.blockJob().isPresent();
+            if (!resumed) {
+                disk.commitActive(plan.bandwidthBytesPerSecond());
+            }
+            BlockJobReport report = Pivot.whenReady(disk, DiskPhase.COMMIT.wire(), plan.target()).resumed(resumed);
+            Disk committed = disk.live();
+            if (committed.hasBackingFile()) {
+                throw new IllegalStateException("after the commit " + plan.target() + " still has a backing file "
+                        + committed.backingFile());
+            }
+            return report;
+        });
+    }
+
+    // ---------------------------------------------------------------- step 6: clean up
+
+    @Override
+    public CleanupReport cleanup(MigrationPlan plan) {
+        return call(() -> {
+            Guest guest = guest(plan);
+            Layers.require(Layers.of(guest, plan), Layer.TARGET, plan, "clean up");
+            List<String> kept = new ArrayList<>();
+            List<String> metadata = new ArrayList<>();
+            for (String path : List.of(plan.top(), plan.overlay())) {
+                for (String snapshot : guest.snapshotsMentioning(path)) {
+                    Heartbeat.now();
+                    guest.deleteSnapshotMetadata(snapshot);
+                    metadata.add(snapshot);
+                }
+            }
+            List<String> doomed = new ArrayList<>(List.of(plan.top(), plan.overlay(),
+                    MigrationFiles.overlayScratch(plan).toString(), plan.partialTarget()));
+            if (plan.keepSource()) {
+                kept.add(plan.source());
+            } else {
+                doomed.add(plan.source());
+            }
+            List<String> deleted = UnusedFiles.delete(guest, doomed.toArray(String[]::new));
+            TargetClaim.release(plan);
+            log.info("cleanup: deleted {}, kept {}, snapshot metadata removed {}", deleted, kept, metadata);
+            return new CleanupReport(deleted, kept, metadata);
+        });
+    }
+
+    private Guest guest(MigrationPlan plan) throws LibvirtException {
+        return libvirt.guest(plan.connectUri(), plan.domainUuid());
+    }
+}

@@ -1,0 +1,42 @@
+package io.blockshift.activities.libvirt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+class DomainXmlTest {
+
+    private static final String AWKWARD = "/srv/o'brien & <co> \"x\"/vda.blockshift-top.qcow2";
+
+    @Test
+    void theSnapshotSnapshotsOneDiskOntoItsTopAndNoOtherEvenWithQuotesAndAmpersandsInThePath() {
+        List<Disk> disks = List.of(
+                new Disk("vda", "file", "disk", "/a/vda.img", "raw", null, null, false),
+                new Disk("vdb", "file", "disk", "/a/vdb.img", "raw", null, null, false));
+        NodeList written = Disk.parse(DomainXml.snapshotOfOneDisk(disks, "vda", Path.of(AWKWARD)))
+                .getElementsByTagName("disk");
+        assertEquals(2, written.getLength());
+        Element vda = (Element) written.item(0);
+        assertEquals("vda", vda.getAttribute("name"));
+        assertEquals("external", vda.getAttribute("snapshot"));
+        assertEquals("qcow2", ((Element) vda.getElementsByTagName("driver").item(0)).getAttribute("type"));
+        assertEquals(AWKWARD, ((Element) vda.getElementsByTagName("source").item(0)).getAttribute("file"));
+        Element vdb = (Element) written.item(1);
+        assertEquals("vdb", vdb.getAttribute("name"));
+        assertEquals("no", vdb.getAttribute("snapshot"));
+        assertEquals(0, vdb.getChildNodes().getLength());
+    }
+
+    @Test
+    void theCopyDestinationIsAFileDiskOfTheFormatOnThePathAsGiven() {
+        Element disk = Disk.parse(DomainXml.fileDisk(Path.of(AWKWARD), "qcow2")).getDocumentElement();
+        assertEquals("disk", disk.getTagName());
+        assertEquals("file", disk.getAttribute("type"));
+        assertEquals("qcow2", ((Element) disk.getElementsByTagName("driver").item(0)).getAttribute("type"));
+        assertEquals(AWKWARD, ((Element) disk.getElementsByTagName("source").item(0)).getAttribute("file"));
+    }
+}
