@@ -1,5 +1,6 @@
 package io.blockshift.client;
 
+import io.blockshift.client.audit.AuditReport;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowNotFoundException;

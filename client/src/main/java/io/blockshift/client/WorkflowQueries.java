@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * Questions about a workflow where no answer is an answer: its query, asked with a deadline (a
  * display must not hang while no worker answers), and any call where "no such workflow" is one.
  */
-final class WorkflowQueries {
+public final class WorkflowQueries {
 
     private static final Duration DEADLINE = Duration.ofSeconds(1);
 
@@ -49,7 +49,7 @@ final class WorkflowQueries {
      * What {@code call} (about one workflow or run) returns, or empty when the server has no such
      * workflow or run; any other error is thrown.
      */
-    static <T> Optional<T> unlessNotFound(Supplier<T> call) {
+    public static <T> Optional<T> unlessNotFound(Supplier<T> call) {
         try {
             return Optional.of(call.get());
         } catch (WorkflowNotFoundException e) {

@@ -1,11 +1,11 @@
-package io.blockshift.client;
+package io.blockshift.client.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.blockshift.client.AuditReport.Child;
+import io.blockshift.client.audit.AuditReport.Child;
 import io.blockshift.workflows.ChildExecution;
 import io.blockshift.workflows.ClosedChildren;
 import io.blockshift.workflows.DiskOutcome;
@@ -171,6 +171,28 @@ class FleetAuditReportTest {
             assertEquals(2, upToRunTwo.runs().size(), "run 2 and the run it continued from");
             assertEquals("continued as new", upToRunTwo.status());
             assertEquals(report.runs().get(1).runId(), upToRunTwo.runId());
+        }
+    }
+
+    @Test
+    void aDiskListedTwiceIsRefusedAsTheFleetsFailureLineSaysWithoutAChild() {
+        try (TestWorkflowEnvironment env = environment()) {
+            MigrateFleetRequest request = new MigrateFleetRequest(List.of(
+                    new MigrateDiskRequest("vm1", "vda", "/new/vm1-vda.img"),
+                    new MigrateDiskRequest("vm1", "vda", "/new/elsewhere/vm1-vda.img")));
+            String id = "fleet-" + UUID.randomUUID();
+            run(env, id, request);
+
+            AuditReport report = AuditReport.read(env.getWorkflowClient(), id, null);
+
+            Child twice = report.children().get(1);
+            assertEquals("refused", twice.status(), twice::toString);
+            assertEquals("fleet's failures", twice.endKnownFrom(), twice::toString);
+            assertTrue(twice.failure().startsWith("refused: the same disk is listed twice in this fleet"), twice::toString);
+            assertNull(twice.workflowId(), "it never had a child");
+            assertEquals("done", report.children().get(0).status());
+            assertTrue(markdown(report).contains("| 1 |  | vm1 | vda | /new/elsewhere/vm1-vda.img |  | refused | fleet's"
+                    + " failures | refused: the same disk is listed twice"), markdown(report));
         }
     }
 
