@@ -1,5 +1,6 @@
 package io.blockshift.client;
 
+import io.blockshift.workflows.DiskPhase;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.StepProgress;
@@ -42,13 +43,13 @@ final class CdsTrainingCommand implements Callable<Integer> {
                     Duration.ofSeconds(10));
             try (TemporalClient client = connected.orElseThrow()) {
                 DataConverter converter = client.client().getOptions().getDataConverter();
-                converter.fromPayloads(0, converter.toPayloads(new StepProgress("clone", 1, 2, 1)),
+                converter.fromPayloads(0, converter.toPayloads(new StepProgress(DiskPhase.CLONE.wire(), 1, 2, 1)),
                         StepProgress.class, StepProgress.class);
                 follow(client, nowhere);
             }
         }
         LinkedHashMap<String, Long> steps = new LinkedHashMap<>();
-        steps.put("clone", 1L);
+        steps.put(DiskPhase.CLONE.wire(), 1L);
         MigrateDiskResult result = new MigrateDiskResult("vm", "vda", "/a.img", "/b.img", "plain", "auto", 1, "crc32c",
                 "0", false, steps, false);
         MigrationSession.report(new MigrationSession.Outcome("w", ExitCodes.OK, result, null, null, null), true,

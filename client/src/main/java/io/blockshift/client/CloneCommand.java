@@ -4,6 +4,7 @@ import io.blockshift.cloners.CloneException;
 import io.blockshift.cloners.CloneRequest;
 import io.blockshift.cloners.CloneResult;
 import io.blockshift.cloners.Cloners;
+import io.blockshift.workflows.DiskPhase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -65,7 +66,7 @@ final class CloneCommand implements Callable<Integer> {
                         if (canceled.raised()) {
                             throw new CancellationException();
                         }
-                        display.bytes("clone", done, total);
+                        display.bytes(DiskPhase.CLONE.wire(), done, total);
                     });
             // A hard link publishes the copy atomically and never replaces a file that appeared meanwhile.
             Files.createLink(to, partial);

@@ -1,5 +1,6 @@
 package io.blockshift.client;
 
+import io.blockshift.workflows.FailureType;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TerminatedFailure;
@@ -54,9 +55,10 @@ public final class ExitCodes {
     };
 
     private static final Map<String, Integer> BY_FAILURE_TYPE = Map.of(
-            "Refused", REFUSED,
-            "RolledBack", ROLLED_BACK);
+            FailureType.REFUSED.wire(), REFUSED,
+            FailureType.ROLLED_BACK.wire(), ROLLED_BACK);
 
+    /** The words {@code --json}'s {@code outcome} and the messages use: the CLI's own, not the workflows' {@code Outcome}. */
     private static final Map<Integer, String> OUTCOMES = Map.of(
             OK, "done",
             REFUSED, "refused",

@@ -1,5 +1,7 @@
 package io.blockshift.client;
 
+import io.blockshift.workflows.DiskPhase;
+import io.blockshift.workflows.FailureType;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.FleetResult;
 import io.blockshift.workflows.MigrateFleetRequest;
@@ -166,7 +168,7 @@ final class FleetSession extends WorkflowSession {
     /** The counts a fleet stopped by {@code onFailure: stop} carries in its failure. */
     private static Optional<FleetResult> stoppedResult(WorkflowFailedException failed) {
         for (Throwable t = failed; t != null; t = t.getCause()) {
-            if (t instanceof ApplicationFailure app && "FleetStopped".equals(app.getType())) {
+            if (t instanceof ApplicationFailure app && FailureType.FLEET_STOPPED.is(app.getType())) {
                 try {
                     return Optional.ofNullable(app.getDetails().get(FleetResult.class));
                 } catch (RuntimeException noDetails) {
@@ -290,7 +292,7 @@ final class FleetSession extends WorkflowSession {
                     if (activity.hasHeartbeatDetails()) {
                         StepProgress step = client.getOptions().getDataConverter().fromPayloads(0,
                                 Optional.of(activity.getHeartbeatDetails()), StepProgress.class, StepProgress.class);
-                        if (step != null && "clone".equals(step.step())) {
+                        if (step != null && DiskPhase.CLONE.wire().equals(step.step())) {
                             return Optional.of(step.bytesDone());
                         }
                     }

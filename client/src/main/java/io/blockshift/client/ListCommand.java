@@ -3,6 +3,8 @@ package io.blockshift.client;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.blockshift.workflows.MigrateDiskWorkflow;
+import io.blockshift.workflows.MigrateFleetWorkflow;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowExecutionMetadata;
@@ -30,6 +32,7 @@ import picocli.CommandLine.Spec;
             "  blockshift list --query \"StartTime > '2026-01-01T00:00:00Z'\""})
 final class ListCommand implements Callable<Integer> {
 
+    // The names of SearchAttributes' keys (ListCommandTest holds them equal), as constants the options' help can name.
     static final String DOMAIN = "BlockshiftDomain";
     static final String DISK = "BlockshiftDisk";
     static final String HOST = "BlockshiftHost";
@@ -127,7 +130,8 @@ final class ListCommand implements Callable<Integer> {
     /** The visibility query the options ask for. */
     String visibilityQuery() {
         List<String> terms = new ArrayList<>();
-        terms.add(fleets ? "WorkflowType = 'MigrateFleet'" : "(WorkflowType = 'MigrateDisk' OR WorkflowType = 'MigrateFleet')");
+        String fleet = "WorkflowType = '" + MigrateFleetWorkflow.TYPE + "'";
+        terms.add(fleets ? fleet : "(WorkflowType = '" + MigrateDiskWorkflow.TYPE + "' OR " + fleet + ")");
         if (running) {
             terms.add("ExecutionStatus = 'Running'");
         }

@@ -1,5 +1,6 @@
 package io.blockshift.client;
 
+import io.blockshift.workflows.DiskPhase;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrateDiskWorkflow;
@@ -202,28 +203,28 @@ final class MigrationSession extends WorkflowSession {
     /** {@link #recordedEnd(WorkflowStub, String, MigrationPlan)} from the memo's and the search attribute's values (null when absent). */
     static Outcome recordedEnd(String workflowId, String memoOutcome, String searchOutcome, MigrationPlan plan) {
         String audit = ": see blockshift audit " + workflowId;
-        int searched = switch (searchOutcome == null ? "" : searchOutcome) {
-            case "done" -> ExitCodes.OK;
-            case "canceled" -> ExitCodes.CANCELED;
-            case "rolled-back" -> ExitCodes.ROLLED_BACK;
-            case "refused" -> ExitCodes.REFUSED;
-            default -> ExitCodes.NEEDS_ATTENTION;
+        io.blockshift.workflows.Outcome recorded = io.blockshift.workflows.Outcome.of(searchOutcome);
+        int searched = recorded == null ? ExitCodes.NEEDS_ATTENTION : switch (recorded) {
+            case DONE -> ExitCodes.OK;
+            case CANCELED -> ExitCodes.CANCELED;
+            case ROLLED_BACK -> ExitCodes.ROLLED_BACK;
+            case REFUSED -> ExitCodes.REFUSED;
+            case FAILED -> ExitCodes.NEEDS_ATTENTION;
         };
         if (memoOutcome != null) {
             return new Outcome(workflowId, memoOutcome.startsWith("migrated") ? ExitCodes.OK : searched, null, null,
                     memoOutcome, plan);
         }
-        String message = switch (searchOutcome == null ? "" : searchOutcome) {
-            case "done" -> "the cancel came after the point of no return, so the migration finished: the guest runs"
+        String message = recorded == null ? "canceled; could not tell whether it rolled back (no worker answered its"
+                + " status query and it recorded no outcome)" : switch (recorded) {
+            case DONE -> "the cancel came after the point of no return, so the migration finished: the guest runs"
                     + " on the target";
-            case "canceled" -> "canceled and rolled back; the VM runs on its old disk";
-            case "rolled-back" -> "a step failed after the cancel and the migration rolled back; the VM runs on its old"
+            case CANCELED -> "canceled and rolled back; the VM runs on its old disk";
+            case ROLLED_BACK -> "a step failed after the cancel and the migration rolled back; the VM runs on its old"
                     + " disk";
-            case "refused" -> "refused; nothing was changed";
-            case "failed" -> "canceled, but the migration recorded that it did not end cleanly (BlockshiftOutcome"
+            case REFUSED -> "refused; nothing was changed";
+            case FAILED -> "canceled, but the migration recorded that it did not end cleanly (BlockshiftOutcome"
                     + " failed): something needs a hand";
-            default -> "canceled; could not tell whether it rolled back (no worker answered its status query and"
-                    + " it recorded no outcome)";
         };
         return new Outcome(workflowId, searched, null, null, message + audit, plan);
     }
@@ -259,7 +260,7 @@ final class MigrationSession extends WorkflowSession {
                             p.bytesDone(), p.bytesTotal()));
                 }
             });
-            if (workerHint != null && !hinted && (phase == null || "starting".equals(phase))
+            if (workerHint != null && !hinted && (phase == null || DiskPhase.STARTING.wire().equals(phase))
                     && System.nanoTime() - started > WORKER_HINT_AFTER.toNanos()) {
                 hinted = true;
                 hintAtWorker();
@@ -340,14 +341,14 @@ final class MigrationSession extends WorkflowSession {
     // ------------------------------------------------------------------ reporting
 
     /** What each step does, for the summary. */
-    private static final Map<String, String> STEP_MEANINGS = Map.of(
-            "preflight", "checked the domain, the disk, the target and free space",
-            "snapshot", "the guest writes to a snapshot overlay A' while A stays still",
-            "clone", "copied A to B",
-            "overlay", "created B', an empty overlay backed by B",
-            "mirror", "mirrored A' into B', then pivoted the guest onto B'",
-            "commit", "committed B' into B, then pivoted the guest onto B alone",
-            "cleanup", "removed A', B' and stale snapshot metadata");
+    private static final Map<DiskPhase, String> STEP_MEANINGS = Map.of(
+            DiskPhase.PREFLIGHT, "checked the domain, the disk, the target and free space",
+            DiskPhase.SNAPSHOT, "the guest writes to a snapshot overlay A' while A stays still",
+            DiskPhase.CLONE, "copied A to B",
+            DiskPhase.OVERLAY, "created B', an empty overlay backed by B",
+            DiskPhase.MIRROR, "mirrored A' into B', then pivoted the guest onto B'",
+            DiskPhase.COMMIT, "committed B' into B, then pivoted the guest onto B alone",
+            DiskPhase.CLEANUP, "removed A', B' and stale snapshot metadata");
 
     /**
      * Prints the outcome (the summary on {@code out}, or the failure's message on {@code err}; or
@@ -391,12 +392,12 @@ final class MigrationSession extends WorkflowSession {
     }
 
     private static String stepDetail(String step, MigrateDiskResult result) {
-        String meaning = STEP_MEANINGS.getOrDefault(step, "");
-        return switch (step) {
-            case "clone" -> meaning + " with " + result.cloner() + ": " + ProgressDisplay.bytes(result.bytesCopied());
-            case "cleanup" -> (result.sourceKept() ? "kept A; " : "deleted A; ") + meaning;
-            default -> meaning;
-        };
+        DiskPhase phase = DiskPhase.of(step);
+        String meaning = phase == null ? "" : STEP_MEANINGS.getOrDefault(phase, "");
+        if (phase == DiskPhase.CLONE) {
+            return meaning + " with " + result.cloner() + ": " + ProgressDisplay.bytes(result.bytesCopied());
+        }
+        return phase == DiskPhase.CLEANUP ? (result.sourceKept() ? "kept A; " : "deleted A; ") + meaning : meaning;
     }
 
     /** The outcome as one JSON object, for {@code --json}. */

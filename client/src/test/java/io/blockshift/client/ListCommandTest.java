@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.blockshift.workflows.SearchAttributes;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -46,6 +48,13 @@ class ListCommandTest {
     void eachFilterAddsItsCondition(String option, String value, String expected) {
         String query = option.equals("--running") ? query(option) : query(option, value);
         assertEquals(expected, query);
+    }
+
+    @Test
+    void theFiltersNameTheSearchAttributesWorkersRegister() {
+        assertEquals(List.of(SearchAttributes.DOMAIN.getName(), SearchAttributes.DISK.getName(),
+                SearchAttributes.HOST.getName(), SearchAttributes.TARGET.getName(), SearchAttributes.OUTCOME.getName()),
+                List.of(ListCommand.DOMAIN, ListCommand.DISK, ListCommand.HOST, ListCommand.TARGET, ListCommand.OUTCOME));
     }
 
     @Test
