@@ -1,5 +1,9 @@
 package io.blockshift.client;
 
+import io.blockshift.client.session.WorkflowSession;
+import io.blockshift.client.session.ProgressDisplay;
+import io.blockshift.client.session.MigrationOutcome;
+import io.blockshift.client.session.MigrationFollower;
 import io.blockshift.workflows.DiskPhase;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
@@ -52,9 +56,9 @@ final class CdsTrainingCommand implements Callable<Integer> {
         steps.put(DiskPhase.CLONE.wire(), 1L);
         MigrateDiskResult result = new MigrateDiskResult("vm", "vda", "/a.img", "/b.img", "plain", "auto", 1, "crc32c",
                 "0", false, steps, false);
-        MigrationSession.report(new MigrationSession.Outcome("w", ExitCodes.OK, result, null, null, null), true,
+        WorkflowSession.report(new MigrationOutcome("w", ExitCodes.OK, result, null, null, null), true,
                 nowhere, nowhere);
-        MigrationSession.report(new MigrationSession.Outcome("w", ExitCodes.OK, result, null, null, null), false,
+        WorkflowSession.report(new MigrationOutcome("w", ExitCodes.OK, result, null, null, null), false,
                 nowhere, nowhere);
         return ExitCodes.OK;
     }
@@ -68,9 +72,10 @@ final class CdsTrainingCommand implements Callable<Integer> {
                 announced.countDown();
             }
         };
-        MigrationSession session = new MigrationSession(client.client(), "cds-training",
+        WorkflowSession<MigrateDiskResult, MigrationOutcome> session = WorkflowSession.migration(client.client(),
+                "cds-training",
                 new ProgressDisplay(nowhere, false, System::nanoTime), "none", "none");
-        CompletableFuture<MigrationSession.Outcome> outcome = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<MigrationOutcome> outcome = CompletableFuture.supplyAsync(() -> {
             try {
                 return session.run(new MigrateDiskRequest("vm", "vda", "/b.img"), "cds-training", announce);
             } catch (InterruptedException e) {
@@ -78,7 +83,7 @@ final class CdsTrainingCommand implements Callable<Integer> {
             }
         });
         if (announced.await(10, TimeUnit.SECONDS)) {
-            Thread.sleep(MigrationSession.POLL.toMillis());
+            Thread.sleep(MigrationFollower.POLL.toMillis());
             Interrupts.dispatch();
         }
         outcome.get(30, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package io.blockshift.client;
 
+import io.blockshift.client.session.ProgressDisplay;
 import io.blockshift.cloners.CloneException;
 import io.blockshift.cloners.CloneRequest;
 import io.blockshift.cloners.CloneResult;

@@ -1,5 +1,10 @@
 package io.blockshift.client;
 
+import io.blockshift.workflows.FleetResult;
+import io.blockshift.client.session.WorkflowSession;
+import io.blockshift.client.session.ProgressDisplay;
+import io.blockshift.client.session.FleetOutcome;
+import io.blockshift.client.session.FleetFollower;
 import io.blockshift.workflows.FleetSelector;
 import io.blockshift.workflows.MigrateFleetRequest;
 import java.io.PrintStream;
@@ -126,9 +131,9 @@ final class FleetCommand implements Callable<Integer> {
             System.err.println(ExitCodes.outcome(e.exitCode) + ": " + e.getMessage());
             return e.exitCode;
         }
-        String id = workflowId != null ? workflowId : FleetSession.defaultWorkflowId(name());
+        String id = workflowId != null ? workflowId : FleetFollower.defaultWorkflowId(name());
         return temporal.withClient(client -> {
-            FleetSession session = new FleetSession(client.client(), temporal.taskQueue, ProgressDisplay.onStderr(),
+            WorkflowSession<FleetResult, FleetOutcome> session = WorkflowSession.fleet(client.client(), temporal.taskQueue, ProgressDisplay.onStderr(),
                     temporal.workerCommand(), "the fleet goes on on the server; follow it with: blockshift status " + id)
                     .memo(MigrateCommand.memo(requestedBy, reason));
             if (detach) {
@@ -139,12 +144,12 @@ final class FleetCommand implements Callable<Integer> {
                             + " so nothing was started; give another --workflow-id");
                     return ExitCodes.REFUSED;
                 }
-                System.out.println(json ? FleetSession.toJson(java.util.Map.of("workflowId", id)) : id);
+                System.out.println(json ? WorkflowSession.toJson(java.util.Map.of("workflowId", id)) : id);
                 System.err.println("fleet started; follow it with: blockshift status " + id);
                 return ExitCodes.OK;
             }
             PrintStream announce = json ? System.err : System.out;
-            return FleetSession.report(session.run(request, id, announce), json, System.out, System.err);
+            return WorkflowSession.report(session.run(request, id, announce), json, System.out, System.err);
         });
     }
 

@@ -1,5 +1,9 @@
 package io.blockshift.client;
 
+import io.blockshift.client.session.WorkflowSession;
+import io.blockshift.client.session.ProgressDisplay;
+import io.blockshift.client.session.MigrationOutcome;
+import io.blockshift.client.session.MigrationFollower;
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.workflows.MigrateDiskRequest;
 import java.io.PrintStream;
@@ -89,10 +93,10 @@ final class MigrateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BlockshiftCli.logLevel("WARN");
         MigrateDiskRequest request = request();
-        String id = workflowId != null ? workflowId : MigrationSession.defaultWorkflowId(domain, disk);
+        String id = workflowId != null ? workflowId : MigrationFollower.defaultWorkflowId(domain, disk);
         PrintStream announce = json ? System.err : System.out;
         ProgressDisplay display = ProgressDisplay.onStderr();
-        MigrationSession.Outcome outcome;
+        MigrationOutcome outcome;
         // Until the workflow starts, Ctrl-C only stops what is being set up; then the session cancels it.
         try (Interrupts.Flag interrupted = Interrupts.flag("canceling: no migration has started yet")) {
             Optional<TemporalClient> server;
@@ -117,7 +121,7 @@ final class MigrateCommand implements Callable<Integer> {
                     if (interrupted.raised()) {
                         return canceledBeforeStart();
                     }
-                    outcome = new MigrationSession(client.client(), temporal.taskQueue, display, temporal.workerCommand(),
+                    outcome = WorkflowSession.migration(client.client(), temporal.taskQueue, display, temporal.workerCommand(),
                             "the workflow goes on on the server; follow it with: temporal workflow show --follow"
                                     + " --address " + temporal.address + " -w " + id).memo(memo()).run(request, id, announce);
                 }
@@ -128,12 +132,12 @@ final class MigrateCommand implements Callable<Integer> {
                     if (interrupted.raised()) {
                         return canceledBeforeStart();
                     }
-                    outcome = new MigrationSession(embedded.client(), temporal.taskQueue, display, null,
+                    outcome = WorkflowSession.migration(embedded.client(), temporal.taskQueue, display, null,
                             embedded.ifAbandoned()).memo(memo()).run(request, id, announce);
                 }
             }
         }
-        return MigrationSession.report(outcome, json, System.out, System.err);
+        return WorkflowSession.report(outcome, json, System.out, System.err);
     }
 
     private static int canceledBeforeStart() {

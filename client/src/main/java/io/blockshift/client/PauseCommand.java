@@ -1,5 +1,7 @@
 package io.blockshift.client;
 
+import io.blockshift.client.session.WorkflowSession;
+import io.blockshift.client.session.FleetFollower;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.MigrateFleetWorkflow;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -85,10 +87,10 @@ final class PauseCommand implements Callable<Integer> {
                 out.put("workflowId", workflowId);
                 out.put("update", name);
                 out.put("progress", progress);
-                System.out.println(FleetSession.toJson(out));
+                System.out.println(WorkflowSession.toJson(out));
             } else {
                 System.out.println(("pause".equals(name) ? "paused" : "resumed") + " fleet " + workflowId + ": "
-                        + FleetSession.progressLine(progress));
+                        + FleetFollower.progressLine(progress));
                 System.out.println("pause".equals(name)
                         ? "the " + progress.running() + " disk(s) moving now go on; no more start until: blockshift resume "
                                 + workflowId

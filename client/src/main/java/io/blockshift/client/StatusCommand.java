@@ -1,5 +1,10 @@
 package io.blockshift.client;
 
+import io.blockshift.client.session.WorkflowSession;
+import io.blockshift.client.session.WorkflowQueries;
+import io.blockshift.client.session.MigrationFollower;
+import io.blockshift.client.session.FleetFollower;
+import io.blockshift.client.session.ProgressDisplay;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrateFleetWorkflow;
@@ -67,14 +72,12 @@ final class StatusCommand implements Callable<Integer> {
             if (once && workflow.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
                 return printNow(client.client(), workflowId, fleet, json);
             }
-            if (fleet) {
-                FleetSession session = new FleetSession(client.client(), temporal.taskQueue, ProgressDisplay.onStderr(),
-                        temporal.workerCommand(), "the fleet goes on on the server");
-                return FleetSession.report(session.attach(workflowId, cancel), json, System.out, System.err);
-            }
-            MigrationSession session = new MigrationSession(client.client(), temporal.taskQueue,
-                    ProgressDisplay.onStderr(), temporal.workerCommand(), "the migration goes on on the server");
-            return MigrationSession.report(session.attach(workflowId, cancel), json, System.out, System.err);
+            WorkflowSession<?, ?> session = fleet
+                    ? WorkflowSession.fleet(client.client(), temporal.taskQueue, ProgressDisplay.onStderr(),
+                            temporal.workerCommand(), "the fleet goes on on the server")
+                    : WorkflowSession.migration(client.client(), temporal.taskQueue, ProgressDisplay.onStderr(),
+                            temporal.workerCommand(), "the migration goes on on the server");
+            return WorkflowSession.report(session.attach(workflowId, cancel), json, System.out, System.err);
         });
     }
 
@@ -92,19 +95,18 @@ final class StatusCommand implements Callable<Integer> {
 
     /** Where a running migration or fleet is now, from its query. */
     private static int printNow(WorkflowClient client, String workflowId, boolean fleet, boolean json) {
-        Optional<?> now = fleet ? FleetSession.progress(client, workflowId)
-                : WorkflowQueries.ask(client, workflowId, "status", MigrationStatus.class);
+        Optional<?> now = fleet ? FleetFollower.progress(client, workflowId) : MigrationFollower.status(client, workflowId);
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("workflowId", workflowId);
             out.put("type", fleet ? MigrateFleetWorkflow.TYPE : MigrateDiskWorkflow.TYPE);
             out.put("status", "running");
             out.put(fleet ? "progress" : "migration", now.orElse(null));
-            System.out.println(FleetSession.toJson(out));
+            System.out.println(WorkflowSession.toJson(out));
         } else if (now.isEmpty()) {
             System.out.println(workflowId + ": running; no worker answered its query (is one running?)");
         } else if (now.get() instanceof FleetProgress p) {
-            System.out.println(workflowId + ": " + FleetSession.progressLine(p));
+            System.out.println(workflowId + ": " + FleetFollower.progressLine(p));
             p.runningWorkflows().forEach(child -> System.out.println("  running " + child));
             p.failures().forEach(failure -> System.out.println("  failed  " + failure));
         } else if (now.get() instanceof MigrationStatus s) {

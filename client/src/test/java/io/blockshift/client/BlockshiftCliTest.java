@@ -3,6 +3,8 @@ package io.blockshift.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.blockshift.client.session.FleetFollower;
+import io.blockshift.client.session.MigrationFollower;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateFleetRequest;
@@ -139,11 +141,11 @@ class BlockshiftCliTest {
 
     @Test
     void defaultWorkflowIdsNameDomainAndDisk() {
-        String id = MigrationSession.defaultWorkflowId("vm1", "vda");
+        String id = MigrationFollower.defaultWorkflowId("vm1", "vda");
         assertTrue(id.matches("migrate-vm1-vda-[0-9a-f]{6}"), id);
-        assertTrue(MigrationSession.defaultWorkflowId("vm 2", "/var/lib/libvirt/images/vm2.img")
+        assertTrue(MigrationFollower.defaultWorkflowId("vm 2", "/var/lib/libvirt/images/vm2.img")
                 .matches("migrate-vm_2-vm2.img-[0-9a-f]{6}"));
-        assertTrue(!id.equals(MigrationSession.defaultWorkflowId("vm1", "vda")));
+        assertTrue(!id.equals(MigrationFollower.defaultWorkflowId("vm1", "vda")));
     }
 
     @Test
@@ -162,7 +164,7 @@ class BlockshiftCliTest {
         FleetProgress progress = new FleetProgress("running", 4, 1, 2, 0, 0, 1, 64L << 20, 256L << 20, 40L,
                 List.of("migrate-disk/local/u/vda"), List.of(), 1);
         assertEquals("running 1/4 done, 2 running, 0 failed, 0 canceled, 1 pending; 64 MiB / 256 MiB; eta 40.0s",
-                FleetSession.progressLine(progress));
+                FleetFollower.progressLine(progress));
     }
 
     @Test

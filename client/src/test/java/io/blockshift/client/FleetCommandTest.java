@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.blockshift.client.session.FleetFollower;
+import io.blockshift.client.session.MigrationFollower;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.MigrateFleetWorkflowImpl;
-import io.blockshift.workflows.MigrationStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -229,7 +230,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
 
             FleetProgress held = awaitProgress(id, p -> p.done() == 1, "the first disk done");
             Thread.sleep(1000);
-            held = FleetSession.progress(client, id).orElseThrow();
+            held = FleetFollower.progress(client, id).orElseThrow();
             assertEquals(0, held.running(), "paused: the second disk does not start " + held);
             assertEquals(1, held.pending(), held::toString);
 
@@ -355,7 +356,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Optional<FleetProgress> last = Optional.empty();
         while (System.nanoTime() < deadline) {
-            last = FleetSession.progress(client, id);
+            last = FleetFollower.progress(client, id);
             if (last.isPresent() && condition.test(last.get())) {
                 return last.get();
             }
@@ -369,7 +370,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
         awaitProgress(fleetId, p -> p.running() == 1, "the disk moving");
         String child = MigrateFleetWorkflowImpl.childWorkflowId(null, vm.uuid(), "vda");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!WorkflowQueries.ask(client, child, "status", MigrationStatus.class)
+        while (!MigrationFollower.status(client, child)
                 .map(s -> s.phase().equals("clone")).orElse(false)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(child + " never reached the clone step");

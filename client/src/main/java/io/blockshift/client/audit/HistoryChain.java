@@ -1,6 +1,6 @@
 package io.blockshift.client.audit;
 
-import io.blockshift.client.WorkflowQueries;
+import io.blockshift.client.session.WorkflowQueries;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;

@@ -1,8 +1,10 @@
-package io.blockshift.client;
+package io.blockshift.client.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.blockshift.client.ExitCodes;
+import io.blockshift.client.Interrupts;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrateDiskWorkflow;
@@ -78,14 +80,14 @@ class MigrationSessionTest {
         env.close();
     }
 
-    private MigrationSession session() {
-        return new MigrationSession(env.getWorkflowClient(), QUEUE,
+    private WorkflowSession<MigrateDiskResult, MigrationOutcome> session() {
+        return WorkflowSession.migration(env.getWorkflowClient(), QUEUE,
                 new ProgressDisplay(new PrintStream(progress, true, StandardCharsets.UTF_8), false, System::nanoTime),
                 null, "abandoned");
     }
 
     /** {@link #run} on another thread, for a test that cancels meanwhile. */
-    private CompletableFuture<MigrationSession.Outcome> runInBackground(String script, String workflowId) {
+    private CompletableFuture<MigrationOutcome> runInBackground(String script, String workflowId) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return run(script, workflowId);
@@ -95,7 +97,7 @@ class MigrationSessionTest {
         });
     }
 
-    private MigrationSession.Outcome run(String script, String workflowId) throws InterruptedException {
+    private MigrationOutcome run(String script, String workflowId) throws InterruptedException {
         return session().run(new MigrateDiskRequest(script, "vda", "/new/b.img"), workflowId,
                 new PrintStream(announced, true, StandardCharsets.UTF_8));
     }
@@ -103,28 +105,28 @@ class MigrationSessionTest {
     @Test
     void aMigrationThatSucceedsExitsZeroAndShowsItsProgress() throws Exception {
         String id = "session-ok-" + UUID.randomUUID();
-        MigrationSession.Outcome outcome = run("ok", id);
+        MigrationOutcome outcome = run("ok", id);
 
         assertEquals(ExitCodes.OK, outcome.exitCode());
         assertEquals("workflow: " + id + "\n", announced.toString(StandardCharsets.UTF_8));
         assertEquals("/new/b.img", outcome.result().target());
         String shown = progress.toString(StandardCharsets.UTF_8);
         assertTrue(shown.lines().anyMatch(l -> l.matches("clone [1-9]\\d* MiB / 64 MiB \\d+% \\d+ MiB/s.*")), shown);
-        String summary = String.join("\n", MigrationSession.summary(outcome.result()));
+        String summary = String.join("\n", MigrationOutcome.summary(outcome.result()));
         assertTrue(summary.contains("clone") && summary.contains("crc32c 0badf00d"), summary);
-        assertTrue(MigrationSession.toJson(outcome).contains("\"exitCode\" : 0"));
+        assertTrue(WorkflowSession.outcomeJson(outcome).contains("\"exitCode\" : 0"));
     }
 
     @ParameterizedTest
     @CsvSource({"Refused, 3", "RolledBack, 4", "CommitIncomplete, 6", "RollbackIncomplete, 6"})
     void failuresMapToTheirExitCodeAndMessage(String failureType, int exitCode) throws Exception {
-        MigrationSession.Outcome outcome = run(failureType, "session-" + failureType + "-" + UUID.randomUUID());
+        MigrationOutcome outcome = run(failureType, "session-" + failureType + "-" + UUID.randomUUID());
 
         assertEquals(exitCode, outcome.exitCode());
         assertEquals(failureType, outcome.failureType());
         assertEquals("scripted " + failureType, outcome.message());
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(exitCode, MigrationSession.report(outcome, false, System.out, new PrintStream(err, true)));
+        assertEquals(exitCode, WorkflowSession.report(outcome, false, System.out, new PrintStream(err, true)));
         assertTrue(err.toString().endsWith(": scripted " + failureType + "\n"), err.toString());
     }
 
@@ -132,7 +134,7 @@ class MigrationSessionTest {
     @CsvSource({"wait, 5", "late, 0", "late-fail, 6"})
     void ctrlCCancelsTheWorkflowAndWaitsForItsEnd(String script, int exitCode) throws Exception {
         String id = "session-cancel-" + script + "-" + UUID.randomUUID();
-        CompletableFuture<MigrationSession.Outcome> running = runInBackground(script, id);
+        CompletableFuture<MigrationOutcome> running = runInBackground(script, id);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String phase = script.equals("wait") ? "waiting" : "commit";
         while (!progress.toString(StandardCharsets.UTF_8).contains(phase) && System.nanoTime() < deadline) {
@@ -140,7 +142,7 @@ class MigrationSessionTest {
         }
 
         Interrupts.dispatch();
-        MigrationSession.Outcome outcome = running.get(30, TimeUnit.SECONDS);
+        MigrationOutcome outcome = running.get(30, TimeUnit.SECONDS);
 
         // Temporal closes all three as CANCELED: the status query tells them apart.
         assertEquals(exitCode, outcome.exitCode(), String.valueOf(outcome));
@@ -156,7 +158,7 @@ class MigrationSessionTest {
     @Test
     void aWorkflowIdAlreadyRunningIsRefused() throws Exception {
         String id = "session-dup-" + UUID.randomUUID();
-        CompletableFuture<MigrationSession.Outcome> first = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<MigrationOutcome> first = CompletableFuture.supplyAsync(() -> {
             try {
                 return run("wait", id);
             } catch (InterruptedException e) {
@@ -168,7 +170,7 @@ class MigrationSessionTest {
             Thread.sleep(50);
         }
 
-        MigrationSession.Outcome second = new MigrationSession(env.getWorkflowClient(), QUEUE,
+        MigrationOutcome second = WorkflowSession.migration(env.getWorkflowClient(), QUEUE,
                 new ProgressDisplay(new PrintStream(new ByteArrayOutputStream()), false, System::nanoTime), null, "")
                 .run(new MigrateDiskRequest("wait", "vda", "/new/b.img"), id, new PrintStream(new ByteArrayOutputStream()));
 
@@ -191,7 +193,7 @@ class MigrationSessionTest {
     void aCancelWithNoStatusAnswerReportsWhatTheWorkflowRecorded(String script, int exitCode, String message)
             throws Exception {
         String id = "session-" + script + "-" + UUID.randomUUID();
-        CompletableFuture<MigrationSession.Outcome> running = runInBackground(script, id);
+        CompletableFuture<MigrationOutcome> running = runInBackground(script, id);
         // Once a worker has run it, the cancel is a cancel, not a termination.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!workflowTaskCompleted(id) && System.nanoTime() < deadline) {
@@ -199,7 +201,7 @@ class MigrationSessionTest {
         }
 
         Interrupts.dispatch();
-        MigrationSession.Outcome outcome = running.get(30, TimeUnit.SECONDS);
+        MigrationOutcome outcome = running.get(30, TimeUnit.SECONDS);
 
         assertEquals(exitCode, outcome.exitCode(), String.valueOf(outcome));
         assertTrue(outcome.message().contains(message), outcome.message());
@@ -232,7 +234,7 @@ class MigrationSessionTest {
         assertTrue(WorkflowSession.cancelOrEnd(env.getWorkflowClient(), stub, execution));
         assertEquals(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED, stub.describe().getStatus());
 
-        MigrationSession.Outcome later = session().attach(id, false);
+        MigrationOutcome later = session().attach(id, false);
         assertEquals(ExitCodes.CANCELED, later.exitCode(), String.valueOf(later));
         assertTrue(later.message().endsWith("nothing was changed"), later.message());
     }

@@ -1,4 +1,4 @@
-package io.blockshift.client;
+package io.blockshift.client.session;
 
 import java.io.PrintStream;
 import java.util.ArrayDeque;
@@ -11,7 +11,7 @@ import java.util.function.LongSupplier;
  * bytes, rate, ETA); otherwise it prints plain lines, one when the step changes and at most one a
  * second while bytes move, such as {@code clone 512 MiB / 1024 MiB 50% 210 MiB/s eta 3s}.
  */
-final class ProgressDisplay {
+public final class ProgressDisplay {
 
     private static final long SECOND = 1_000_000_000L;
     /** The rate is measured over this much recent time, so the ETA follows changes of pace. */
@@ -28,19 +28,19 @@ final class ProgressDisplay {
     private boolean drawn;
     private long lastPrint = Long.MIN_VALUE / 2;
 
-    ProgressDisplay(PrintStream out, boolean terminal, LongSupplier nanoTime) {
+    public ProgressDisplay(PrintStream out, boolean terminal, LongSupplier nanoTime) {
         this.out = out;
         this.terminal = terminal;
         this.nanoTime = nanoTime;
     }
 
     /** A display on stderr, redrawn in place when blockshift runs on a terminal. */
-    static ProgressDisplay onStderr() {
+    public static ProgressDisplay onStderr() {
         return new ProgressDisplay(System.err, System.console() != null, System::nanoTime);
     }
 
     /** The step (or phase, such as {@code rolling back}) now running, without byte counts. */
-    synchronized void step(String name) {
+    public synchronized void step(String name) {
         if (name == null || name.equals(step)) {
             return;
         }
@@ -50,7 +50,7 @@ final class ProgressDisplay {
     }
 
     /** Bytes done of a step that reports them. */
-    synchronized void bytes(String name, long done, long total) {
+    public synchronized void bytes(String name, long done, long total) {
         step(name);
         long now = nanoTime.getAsLong();
         samples.addLast(new long[] {now, done});
@@ -65,12 +65,12 @@ final class ProgressDisplay {
      * for -1). Plain output prints it when it changes: at once when {@code promptly}, else at most
      * once a second.
      */
-    synchronized void line(String text, int percent, boolean promptly) {
+    public synchronized void line(String text, int percent, boolean promptly) {
         show(text, percent, promptly);
     }
 
     /** A message of its own, on its own line, that does not disturb the progress line. */
-    synchronized void note(String message) {
+    public synchronized void note(String message) {
         clear();
         out.println(message);
         if (terminal && !line.isEmpty()) {
@@ -79,7 +79,7 @@ final class ProgressDisplay {
     }
 
     /** Clears the progress line; the display may be used again. */
-    synchronized void finish() {
+    public synchronized void finish() {
         clear();
         line = "";
         step = null;
@@ -87,7 +87,7 @@ final class ProgressDisplay {
     }
 
     /** The plain progress line: {@code clone 512 MiB / 1024 MiB 50% 210 MiB/s eta 3s}. */
-    static String progressLine(String step, long done, long total, double bytesPerSecond) {
+    public static String progressLine(String step, long done, long total, double bytesPerSecond) {
         StringBuilder s = new StringBuilder(step).append(' ').append(bytes(done));
         if (total > 0) {
             s.append(" / ").append(bytes(total)).append(' ').append(percent(done, total)).append('%');
@@ -102,7 +102,7 @@ final class ProgressDisplay {
     }
 
     /** Bytes for people: KiB below 1 MiB, whole MiB below 100 GiB, GiB with a decimal above. */
-    static String bytes(long bytes) {
+    public static String bytes(long bytes) {
         if (bytes < (1L << 20)) {
             return (bytes + 1023) / 1024 + " KiB";
         }
@@ -113,7 +113,7 @@ final class ProgressDisplay {
     }
 
     /** A duration for people: {@code 850ms}, {@code 3.2s}, {@code 4m05s}, {@code 2h10m}. */
-    static String duration(long millis) {
+    public static String duration(long millis) {
         if (millis < 1000) {
             return millis + "ms";
         }
