@@ -1,10 +1,11 @@
 package io.blockshift.client;
 
-import io.blockshift.client.session.WorkflowSession;
-import io.blockshift.client.session.ProgressDisplay;
-import io.blockshift.client.session.MigrationOutcome;
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.client.server.EmbeddedTemporal;
+import io.blockshift.client.session.MigrationOutcome;
+import io.blockshift.client.session.ProgressDisplay;
+import io.blockshift.client.session.WorkflowSession;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrationPlan;

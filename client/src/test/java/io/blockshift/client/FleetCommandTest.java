@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.blockshift.client.session.FleetFollower;
 import io.blockshift.client.session.MigrationFollower;
+import io.blockshift.client.session.WorkflowQueries;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.MigrateFleetWorkflowImpl;
 import java.nio.file.Files;
@@ -178,7 +179,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
         assertEquals(exitCode, run.exitCode(), run::toString);
         assertTrue(run.err().contains(message), run.err());
         assertTrue(run.err().contains(file.toString()), "the message names the file: " + run.err());
-        assertTrue(StatusCommand.describe(client, id).isEmpty(), "no workflow was started");
+        assertTrue(WorkflowQueries.latestRun(client, id).isEmpty(), "no workflow was started");
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.api.workflowservice.v1.QueryWorkflowRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowNotFoundException;
 import java.time.Duration;
 import java.util.Optional;
@@ -80,6 +81,11 @@ public final class WorkflowQueries {
     /** The server's stub, its calls bound by the deadline. */
     static WorkflowServiceBlockingStub stub(WorkflowClient client) {
         return client.getWorkflowServiceStubs().blockingStub().withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The latest run of {@code workflowId}, or empty when there is none. */
+    public static Optional<WorkflowExecutionDescription> latestRun(WorkflowClient client, String workflowId) {
+        return unlessNotFound(() -> client.newUntypedWorkflowStub(workflowId).describe());
     }
 
     /**

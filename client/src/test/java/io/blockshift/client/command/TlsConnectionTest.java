@@ -1,9 +1,12 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.blockshift.activities.files.Command;
+import io.blockshift.client.BlockshiftCli;
+import io.blockshift.client.ExitCodes;
+import io.blockshift.client.TemporalClient;
 import io.blockshift.worker.DevServer;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;

@@ -1,7 +1,9 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
-import io.blockshift.client.session.WorkflowSession;
+import io.blockshift.client.ExitCodes;
 import io.blockshift.client.session.FleetFollower;
+import io.blockshift.client.session.WorkflowQueries;
+import io.blockshift.client.session.WorkflowSession;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.MigrateFleetWorkflow;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -29,7 +31,7 @@ import picocli.CommandLine.Parameters;
         description = {"Sends the fleet its 'pause' update and prints its progress. Refused (exit 3) when the workflow"
                 + " is not a fleet, is already paused, or has ended."},
         footer = {"", "Example:", "  blockshift pause fleet-web-3f2a1c"})
-final class PauseCommand implements Callable<Integer> {
+public final class PauseCommand implements Callable<Integer> {
 
     /** How long pause and resume wait for a worker to run the update. */
     static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
@@ -51,7 +53,7 @@ final class PauseCommand implements Callable<Integer> {
     /** Sends the fleet {@code workflowId} the update {@code name} ({@code pause} or {@code resume}) and reports it. */
     static int update(TemporalOptions temporal, String workflowId, String name, boolean json) throws Exception {
         return temporal.withClient(client -> {
-            Optional<WorkflowExecutionDescription> found = StatusCommand.describe(client.client(), workflowId);
+            Optional<WorkflowExecutionDescription> found = WorkflowQueries.latestRun(client.client(), workflowId);
             if (found.isEmpty()) {
                 return StatusCommand.notFound(temporal, workflowId);
             }

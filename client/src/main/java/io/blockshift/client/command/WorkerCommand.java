@@ -1,6 +1,10 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
 import io.blockshift.activities.files.StorageRoots;
+import io.blockshift.client.BlockshiftCli;
+import io.blockshift.client.ExitCodes;
+import io.blockshift.client.Interrupts;
+import io.blockshift.client.TemporalClient;
 import io.blockshift.worker.BlockshiftWorker;
 import io.blockshift.workflows.MigrateDiskRequest;
 import java.nio.file.Path;
@@ -23,7 +27,7 @@ import picocli.CommandLine.Option;
             "It writes only under the storage roots: a target elsewhere is refused."},
         footer = {"", "Examples:", "  blockshift worker --temporal temporal.example:7233 --storage-root /srv/fast",
             "  blockshift worker --temporal temporal.example:7233 --host kvm-07 --storage-root /srv/fast"})
-final class WorkerCommand implements Callable<Integer> {
+public final class WorkerCommand implements Callable<Integer> {
 
     @Mixin
     TemporalOptions temporal;

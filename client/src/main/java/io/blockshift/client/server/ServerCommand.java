@@ -1,5 +1,7 @@
-package io.blockshift.client;
+package io.blockshift.client.server;
 
+import io.blockshift.client.ExitCodes;
+import io.blockshift.client.Interrupts;
 import io.blockshift.worker.DevServer;
 import java.nio.file.Path;
 import java.util.Map;
@@ -18,7 +20,7 @@ import picocli.CommandLine.Option;
             "When one machine is outgrown, point workers and commands at a Temporal cluster or Temporal Cloud"
                     + " with --temporal HOST:PORT instead."},
         footer = {"", "Example:", "  blockshift server &", "  blockshift worker --storage-root /srv/fast"})
-final class ServerCommand implements Callable<Integer> {
+public final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "7233", description = "gRPC port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
     int port;

@@ -1,5 +1,7 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
+import io.blockshift.client.ExitCodes;
+import io.blockshift.client.TemporalClient;
 import io.blockshift.worker.TemporalConnection;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
@@ -7,12 +9,12 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
-import javax.net.ssl.SSLException;
 import java.util.Optional;
+import javax.net.ssl.SSLException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /** Where the Temporal server is, for {@code migrate} and {@code worker}. */

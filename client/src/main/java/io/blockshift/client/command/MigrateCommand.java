@@ -1,17 +1,22 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
-import io.blockshift.client.session.WorkflowSession;
-import io.blockshift.client.session.ProgressDisplay;
-import io.blockshift.client.session.MigrationOutcome;
-import io.blockshift.client.session.MigrationFollower;
 import io.blockshift.activities.files.StorageRoots;
+import io.blockshift.client.BlockshiftCli;
+import io.blockshift.client.ExitCodes;
+import io.blockshift.client.Interrupts;
+import io.blockshift.client.TemporalClient;
+import io.blockshift.client.server.EmbeddedTemporal;
+import io.blockshift.client.session.MigrationFollower;
+import io.blockshift.client.session.MigrationOutcome;
+import io.blockshift.client.session.ProgressDisplay;
+import io.blockshift.client.session.WorkflowSession;
 import io.blockshift.workflows.MigrateDiskRequest;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -34,7 +39,7 @@ import picocli.CommandLine.ParameterException;
             "Ctrl-C cancels: the migration rolls back (or, past the point of no return, finishes) and migrate"
                     + " waits for that before it exits."},
         footer = {"", "Example:", "  blockshift migrate --domain vm1 --disk vda --target /srv/fast/vm1-vda.img"})
-final class MigrateCommand implements Callable<Integer> {
+public final class MigrateCommand implements Callable<Integer> {
 
     /** How long migrate waits for a Temporal server at the default address to answer before it runs its own. */
     static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(1);

@@ -1,10 +1,12 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
-import io.blockshift.workflows.FleetResult;
-import io.blockshift.client.session.WorkflowSession;
-import io.blockshift.client.session.ProgressDisplay;
-import io.blockshift.client.session.FleetOutcome;
+import io.blockshift.client.BlockshiftCli;
+import io.blockshift.client.ExitCodes;
 import io.blockshift.client.session.FleetFollower;
+import io.blockshift.client.session.FleetOutcome;
+import io.blockshift.client.session.ProgressDisplay;
+import io.blockshift.client.session.WorkflowSession;
+import io.blockshift.workflows.FleetResult;
 import io.blockshift.workflows.FleetSelector;
 import io.blockshift.workflows.MigrateFleetRequest;
 import java.io.PrintStream;
@@ -39,7 +41,7 @@ import picocli.CommandLine.Spec;
                     + " start, and fleet waits for that before it exits."},
         footer = {"", "Examples:", "  blockshift fleet web-fleet.yaml --max-concurrent 8",
             "  blockshift fleet --domains 'web-*' --source-under /srv/old --target-dir /srv/fast --detach"})
-final class FleetCommand implements Callable<Integer> {
+public final class FleetCommand implements Callable<Integer> {
 
     /** The request's fields, as its problems name them, and the options that set them. */
     private static final String[][] FIELD_OPTIONS = {

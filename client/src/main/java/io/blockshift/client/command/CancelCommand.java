@@ -1,4 +1,4 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
             "A fleet cancels its running disks (each rolls back, or finishes, as above), starts no more, and exits 5;"
                 + " the disks already moved stay on their new storage."},
         footer = {"", "Examples:", "  blockshift cancel migrate-vm1-vda-3f2a1c", "  blockshift cancel fleet-web-3f2a1c"})
-final class CancelCommand implements Callable<Integer> {
+public final class CancelCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "WORKFLOW_ID", description = "The migration's or fleet's workflow ID.")
     String workflowId;

@@ -1,10 +1,11 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.blockshift.client.ExitCodes;
 import io.blockshift.workflows.MigrateFleetRequest;
 import io.temporal.common.converter.JacksonJsonPayloadConverter;
 import java.io.IOException;

@@ -1,9 +1,10 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.blockshift.activities.LibvirtMigrationActivities;
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.client.ExitCodes;
 import io.blockshift.cloners.Cloners;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrationPlan;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Option;
                 + " and no Temporal server is needed.",
             "Exit 0 when the migration would start, 3 when preflight refuses it (the message says why)."},
         footer = {"", "Example:", "  blockshift plan --domain vm1 --disk vda --target /srv/fast/vm1-vda.img"})
-final class PlanCommand implements Callable<Integer> {
+public final class PlanCommand implements Callable<Integer> {
 
     @Option(names = "--domain", required = true, paramLabel = "DOMAIN", description = "The VM: its libvirt name or UUID.")
     String domain;

@@ -1,8 +1,11 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.blockshift.client.BlockshiftCli;
+import io.blockshift.client.CliRun;
+import io.blockshift.client.ExitCodes;
 import io.blockshift.client.session.FleetFollower;
 import io.blockshift.client.session.MigrationFollower;
 import io.blockshift.workflows.FleetProgress;
@@ -12,19 +15,18 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 class BlockshiftCliTest {
 
@@ -146,17 +148,6 @@ class BlockshiftCliTest {
         assertTrue(MigrationFollower.defaultWorkflowId("vm 2", "/var/lib/libvirt/images/vm2.img")
                 .matches("migrate-vm_2-vm2.img-[0-9a-f]{6}"));
         assertTrue(!id.equals(MigrationFollower.defaultWorkflowId("vm1", "vda")));
-    }
-
-    @Test
-    void serverKeepsItsStateUnderXdgDataHomeElseUnderHome() {
-        assertEquals(Path.of("/data/blockshift/temporal.db"),
-                ServerCommand.defaultDatabase(Map.of("XDG_DATA_HOME", "/data", "HOME", "/home/op")));
-        assertEquals(Path.of("/home/op/.local/share/blockshift/temporal.db"),
-                ServerCommand.defaultDatabase(Map.of("HOME", "/home/op")));
-        assertEquals(Path.of("/home/op/.local/share/blockshift/temporal.db"),
-                ServerCommand.defaultDatabase(Map.of("XDG_DATA_HOME", "relative", "HOME", "/home/op")),
-                "a relative XDG_DATA_HOME is ignored, as the XDG spec says");
     }
 
     @Test

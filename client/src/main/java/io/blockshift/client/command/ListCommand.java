@@ -1,8 +1,9 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.blockshift.client.ExitCodes;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrateFleetWorkflow;
 import io.grpc.Status;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
                 + " them all. --query adds any visibility query of your own."},
         footer = {"", "Examples:", "  blockshift list --running", "  blockshift list --domain web-1 --outcome failed",
             "  blockshift list --query \"StartTime > '2026-01-01T00:00:00Z'\""})
-final class ListCommand implements Callable<Integer> {
+public final class ListCommand implements Callable<Integer> {
 
     // The names of SearchAttributes' keys (ListCommandTest holds them equal), as constants the options' help can name.
     static final String DOMAIN = "BlockshiftDomain";

@@ -1,9 +1,13 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
-import io.blockshift.client.session.WorkflowSession;
-import io.blockshift.client.session.ProgressDisplay;
-import io.blockshift.client.session.MigrationOutcome;
+import io.blockshift.client.BlockshiftCli;
+import io.blockshift.client.ExitCodes;
+import io.blockshift.client.Interrupts;
+import io.blockshift.client.TemporalClient;
 import io.blockshift.client.session.MigrationFollower;
+import io.blockshift.client.session.MigrationOutcome;
+import io.blockshift.client.session.ProgressDisplay;
+import io.blockshift.client.session.WorkflowSession;
 import io.blockshift.workflows.DiskPhase;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
@@ -21,8 +25,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * Hidden: what the {@code ./blockshift} launcher runs once per build under
@@ -32,7 +36,7 @@ import picocli.CommandLine.Command;
  * local port, with no worker, up to a Ctrl-C that ends it; nothing outside this process changes.
  */
 @Command(name = "cds-training", hidden = true, description = "Loads the classes a migration uses (for the launcher).")
-final class CdsTrainingCommand implements Callable<Integer> {
+public final class CdsTrainingCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {

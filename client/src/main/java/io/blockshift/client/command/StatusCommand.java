@@ -1,10 +1,11 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
-import io.blockshift.client.session.WorkflowSession;
-import io.blockshift.client.session.WorkflowQueries;
-import io.blockshift.client.session.MigrationFollower;
+import io.blockshift.client.ExitCodes;
 import io.blockshift.client.session.FleetFollower;
+import io.blockshift.client.session.MigrationFollower;
 import io.blockshift.client.session.ProgressDisplay;
+import io.blockshift.client.session.WorkflowQueries;
+import io.blockshift.client.session.WorkflowSession;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrateFleetWorkflow;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Parameters;
                 + " ended. --once prints where it is now and exits 0 while it runs.",
             "Ctrl-C stops watching; the migration goes on. 'blockshift cancel' cancels it."},
         footer = {"", "Examples:", "  blockshift status migrate-vm1-vda-3f2a1c", "  blockshift status fleet-web-3f2a1c --once --json"})
-final class StatusCommand implements Callable<Integer> {
+public final class StatusCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "WORKFLOW_ID", description = "The migration's or fleet's workflow ID.")
     String workflowId;
@@ -57,7 +58,7 @@ final class StatusCommand implements Callable<Integer> {
     static int follow(TemporalOptions temporal, String workflowId, boolean cancel, boolean json, boolean once)
             throws Exception {
         return temporal.withClient(client -> {
-            Optional<WorkflowExecutionDescription> found = describe(client.client(), workflowId);
+            Optional<WorkflowExecutionDescription> found = WorkflowQueries.latestRun(client.client(), workflowId);
             if (found.isEmpty()) {
                 return notFound(temporal, workflowId);
             }
@@ -79,11 +80,6 @@ final class StatusCommand implements Callable<Integer> {
                             temporal.workerCommand(), "the migration goes on on the server");
             return WorkflowSession.report(session.attach(workflowId, cancel), json, System.out, System.err);
         });
-    }
-
-    /** The latest run of {@code workflowId}, or empty when there is none. */
-    static Optional<WorkflowExecutionDescription> describe(WorkflowClient client, String workflowId) {
-        return WorkflowQueries.unlessNotFound(() -> client.newUntypedWorkflowStub(workflowId).describe());
     }
 
     /** Says there is no such workflow, and returns {@link ExitCodes#NOT_FOUND}. */

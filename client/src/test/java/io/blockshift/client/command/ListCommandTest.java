@@ -1,9 +1,10 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.blockshift.client.BlockshiftCli;
 import io.blockshift.workflows.SearchAttributes;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
+import io.blockshift.client.ExitCodes;
 import io.blockshift.client.audit.AuditReport;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Parameters;
             "Markdown by default (readable in a terminal); --json for scripts."},
         footer = {"", "Examples:", "  blockshift audit migrate-vm1-vda-3f2a1c --markdown > vm1-vda.md",
             "  blockshift audit fleet-web-3f2a1c --disks --json > web.json"})
-final class AuditCommand implements Callable<Integer> {
+public final class AuditCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "WORKFLOW_ID", description = "The migration's workflow ID (migrate prints it first).")
     String workflowId;

@@ -1,5 +1,8 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
+import io.blockshift.client.BlockshiftCli;
+import io.blockshift.client.ExitCodes;
+import io.blockshift.client.Interrupts;
 import io.blockshift.client.session.ProgressDisplay;
 import io.blockshift.cloners.CloneException;
 import io.blockshift.cloners.CloneRequest;
@@ -26,7 +29,7 @@ import picocli.CommandLine.Parameters;
             "TARGET must not exist: clone never overwrites. The copy is written beside TARGET and renamed into"
                     + " place when complete; on a failure or Ctrl-C it is removed."},
         footer = {"", "Example:", "  blockshift clone --cloner sparse /srv/slow/vm1.img /srv/fast/vm1.img"})
-final class CloneCommand implements Callable<Integer> {
+public final class CloneCommand implements Callable<Integer> {
 
     /** Failures that leave nothing behind and that a retry here would not mend: refusals. */
     private static final Set<CloneException.Kind> REFUSALS = Set.of(

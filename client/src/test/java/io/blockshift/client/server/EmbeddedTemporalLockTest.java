@@ -1,4 +1,4 @@
-package io.blockshift.client;
+package io.blockshift.client.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
         description = {"Sends the fleet its 'resume' update and prints its progress. Refused (exit 3) when the workflow"
                 + " is not a fleet, is not paused, or has ended."},
         footer = {"", "Example:", "  blockshift resume fleet-web-3f2a1c"})
-final class ResumeCommand implements Callable<Integer> {
+public final class ResumeCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "FLEET_ID", description = "The fleet's workflow ID.")
     String workflowId;

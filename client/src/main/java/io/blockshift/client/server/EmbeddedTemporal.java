@@ -1,7 +1,8 @@
-package io.blockshift.client;
+package io.blockshift.client.server;
 
 import ch.qos.logback.classic.Level;
 import io.blockshift.activities.files.StorageRoots;
+import io.blockshift.client.TemporalClient;
 import io.blockshift.worker.BlockshiftWorker;
 import io.blockshift.worker.DevServer;
 import io.blockshift.worker.TemporalConnection;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * by a crash resumes the next time one runs), and otherwise falls back to the SDK's in-memory test
  * server.
  */
-final class EmbeddedTemporal implements AutoCloseable {
+public final class EmbeddedTemporal implements AutoCloseable {
 
 
     /** Where the embedded dev server keeps its state. */
@@ -55,7 +56,7 @@ final class EmbeddedTemporal implements AutoCloseable {
      * Starts a server and a worker on {@code taskQueue} that may write under {@code roots}, telling
      * {@code notes} which server it is.
      */
-    static EmbeddedTemporal start(String taskQueue, StorageRoots roots, PrintStream notes) throws IOException, InterruptedException {
+    public static EmbeddedTemporal start(String taskQueue, StorageRoots roots, PrintStream notes) throws IOException, InterruptedException {
         quietWorkerOutput();
         Optional<Path> binary = DevServer.findBinary();
         WorkflowClient client;
@@ -121,12 +122,12 @@ final class EmbeddedTemporal implements AutoCloseable {
         return lock;
     }
 
-    WorkflowClient client() {
+    public WorkflowClient client() {
         return client;
     }
 
     /** What happens to a running workflow when this process ends. */
-    String ifAbandoned() {
+    public String ifAbandoned() {
         return ifAbandoned;
     }
 

@@ -1,4 +1,4 @@
-package io.blockshift.client;
+package io.blockshift.client.command;
 
 import io.blockshift.cloners.Cloners;
 import java.util.Iterator;

@@ -1,9 +1,11 @@
-package io.blockshift.client;
+package io.blockshift.client.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.blockshift.client.BlockshiftCli;
+import io.blockshift.client.ExitCodes;
 import io.blockshift.worker.TemporalConnection;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.io.file.PathUtils;
 import org.junit.jupiter.api.Test;
@@ -67,5 +70,16 @@ class ServerCommandTest {
         } catch (Exception e) {
             return "(no log: " + e + ")";
         }
+    }
+
+    @Test
+    void serverKeepsItsStateUnderXdgDataHomeElseUnderHome() {
+        assertEquals(Path.of("/data/blockshift/temporal.db"),
+                ServerCommand.defaultDatabase(Map.of("XDG_DATA_HOME", "/data", "HOME", "/home/op")));
+        assertEquals(Path.of("/home/op/.local/share/blockshift/temporal.db"),
+                ServerCommand.defaultDatabase(Map.of("HOME", "/home/op")));
+        assertEquals(Path.of("/home/op/.local/share/blockshift/temporal.db"),
+                ServerCommand.defaultDatabase(Map.of("XDG_DATA_HOME", "relative", "HOME", "/home/op")),
+                "a relative XDG_DATA_HOME is ignored, as the XDG spec says");
     }
 }
