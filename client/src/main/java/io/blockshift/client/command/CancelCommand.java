@@ -1,10 +1,7 @@
 package io.blockshift.client.command;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code blockshift cancel WORKFLOW_ID}: cancel a migration or a fleet and follow its rollback. */
 @Command(name = "cancel", mixinStandardHelpOptions = true,
@@ -15,19 +12,13 @@ import picocli.CommandLine.Parameters;
             "A fleet cancels its running disks (each rolls back, or finishes, as above), starts no more, and exits 5;"
                 + " the disks already moved stay on their new storage."},
         footer = {"", "Examples:", "  blockshift cancel migrate-vm1-vda-3f2a1c", "  blockshift cancel fleet-web-3f2a1c"})
-public final class CancelCommand implements Callable<Integer> {
-
-    @Parameters(paramLabel = "WORKFLOW_ID", description = "The migration's or fleet's workflow ID.")
-    String workflowId;
+public final class CancelCommand extends FollowCommand {
 
     @Option(names = "--json", description = "Print the outcome as JSON on stdout.")
     boolean json;
 
-    @Mixin
-    TemporalOptions temporal;
-
     @Override
     public Integer call() throws Exception {
-        return StatusCommand.follow(temporal, workflowId, true, json, false);
+        return follow(true, json, false);
     }
 }

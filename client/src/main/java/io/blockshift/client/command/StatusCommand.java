@@ -1,26 +1,7 @@
 package io.blockshift.client.command;
 
-import io.blockshift.client.ExitCodes;
-import io.blockshift.client.session.FleetFollower;
-import io.blockshift.client.session.MigrationFollower;
-import io.blockshift.client.session.ProgressDisplay;
-import io.blockshift.client.session.WorkflowQueries;
-import io.blockshift.client.session.WorkflowSession;
-import io.blockshift.workflows.FleetProgress;
-import io.blockshift.workflows.MigrateDiskWorkflow;
-import io.blockshift.workflows.MigrateFleetWorkflow;
-import io.blockshift.workflows.MigrationStatus;
-import io.temporal.api.enums.v1.WorkflowExecutionStatus;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowExecutionDescription;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code blockshift status WORKFLOW_ID}: follow a running migration's or fleet's progress to its end. */
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -31,10 +12,7 @@ import picocli.CommandLine.Parameters;
                 + " ended. --once prints where it is now and exits 0 while it runs.",
             "Ctrl-C stops watching; the migration goes on. 'blockshift cancel' cancels it."},
         footer = {"", "Examples:", "  blockshift status migrate-vm1-vda-3f2a1c", "  blockshift status fleet-web-3f2a1c --once --json"})
-public final class StatusCommand implements Callable<Integer> {
-
-    @Parameters(paramLabel = "WORKFLOW_ID", description = "The migration's or fleet's workflow ID.")
-    String workflowId;
+public final class StatusCommand extends FollowCommand {
 
     @Option(names = "--once", description = "Print the progress now (the fleet's 'progress' or the migration's 'status'"
             + " query) instead of following it; exit 0 while it runs, else as it ended.")
@@ -43,72 +21,8 @@ public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the outcome (with --once: the progress) as JSON on stdout.")
     boolean json;
 
-    @Mixin
-    TemporalOptions temporal;
-
     @Override
     public Integer call() throws Exception {
-        return follow(temporal, workflowId, false, json, once);
-    }
-
-    /**
-     * Attaches to {@code workflowId} (a migration or a fleet), canceling it first if asked, and
-     * reports how it ends; with {@code once}, reports where a running one is now instead.
-     */
-    static int follow(TemporalOptions temporal, String workflowId, boolean cancel, boolean json, boolean once)
-            throws Exception {
-        return temporal.withClient(client -> {
-            Optional<WorkflowExecutionDescription> found = WorkflowQueries.latestRun(client.client(), workflowId);
-            if (found.isEmpty()) {
-                return notFound(temporal, workflowId);
-            }
-            WorkflowExecutionDescription workflow = found.get();
-            String type = workflow.getWorkflowType();
-            boolean fleet = MigrateFleetWorkflow.TYPE.equals(type);
-            if (!fleet && !MigrateDiskWorkflow.TYPE.equals(type)) {
-                System.err.println(ExitCodes.outcome(ExitCodes.REFUSED) + ": workflow " + workflowId + " is a " + type
-                        + ", not a blockshift migration (MigrateDisk) or fleet (MigrateFleet)");
-                return ExitCodes.REFUSED;
-            }
-            if (once && workflow.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
-                return printNow(client.client(), workflowId, fleet, json);
-            }
-            WorkflowSession<?, ?> session = fleet
-                    ? WorkflowSession.fleet(client.client(), temporal.taskQueue, ProgressDisplay.onStderr(),
-                            temporal.workerCommand(), "the fleet goes on on the server")
-                    : WorkflowSession.migration(client.client(), temporal.taskQueue, ProgressDisplay.onStderr(),
-                            temporal.workerCommand(), "the migration goes on on the server");
-            return WorkflowSession.report(session.attach(workflowId, cancel), json, System.out, System.err);
-        });
-    }
-
-    /** Says there is no such workflow, and returns {@link ExitCodes#NOT_FOUND}. */
-    static int notFound(TemporalOptions temporal, String workflowId) {
-        System.err.println(ExitCodes.outcome(ExitCodes.NOT_FOUND) + ": no workflow " + workflowId + " in namespace "
-                + temporal.namespace + " at " + temporal.address + "; 'blockshift list' shows the migrations there");
-        return ExitCodes.NOT_FOUND;
-    }
-
-    /** Where a running migration or fleet is now, from its query. */
-    private static int printNow(WorkflowClient client, String workflowId, boolean fleet, boolean json) {
-        Optional<?> now = fleet ? FleetFollower.progress(client, workflowId) : MigrationFollower.status(client, workflowId);
-        if (json) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("workflowId", workflowId);
-            out.put("type", fleet ? MigrateFleetWorkflow.TYPE : MigrateDiskWorkflow.TYPE);
-            out.put("status", "running");
-            out.put(fleet ? "progress" : "migration", now.orElse(null));
-            System.out.println(WorkflowSession.toJson(out));
-        } else if (now.isEmpty()) {
-            System.out.println(workflowId + ": running; no worker answered its query (is one running?)");
-        } else if (now.get() instanceof FleetProgress p) {
-            System.out.println(workflowId + ": " + FleetFollower.progressLine(p));
-            p.runningWorkflows().forEach(child -> System.out.println("  running " + child));
-            p.failures().forEach(failure -> System.out.println("  failed  " + failure));
-        } else if (now.get() instanceof MigrationStatus s) {
-            System.out.println(workflowId + ": " + s.phase() + (s.stepsDone().isEmpty() ? ""
-                    : " (done: " + String.join(", ", s.stepsDone()) + ")"));
-        }
-        return ExitCodes.OK;
+        return follow(false, json, once);
     }
 }

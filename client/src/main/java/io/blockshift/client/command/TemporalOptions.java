@@ -113,6 +113,13 @@ final class TemporalOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
+    /** Says there is no such workflow, and returns {@link ExitCodes#NOT_FOUND}. */
+    int notFound(String workflowId) {
+        System.err.println(ExitCodes.outcome(ExitCodes.NOT_FOUND) + ": no workflow " + workflowId + " in namespace "
+                + namespace + " at " + address + "; 'blockshift list' shows the migrations there");
+        return ExitCodes.NOT_FOUND;
+    }
+
     /** The command that starts a worker for this server, namespace and queue. */
     String workerCommand() {
         return "blockshift worker --temporal " + address + " --namespace " + namespace + " --task-queue " + taskQueue;
