@@ -49,12 +49,8 @@ public final class MigrateCommand implements Callable<Integer> {
     @Mixin
     TemporalOptions temporal;
 
-    @Option(names = "--domain", required = true, paramLabel = "DOMAIN", description = "The VM: its libvirt name or UUID.")
-    String domain;
-
-    @Option(names = "--disk", required = true, paramLabel = "DISK",
-            description = "The disk: its target dev (vda) or its current source path.")
-    String disk;
+    @Mixin
+    DiskOptions which;
 
     @Option(names = "--target", required = true, paramLabel = "PATH",
             description = "The new base image B (a relative path is taken from the current directory); its"
@@ -98,7 +94,7 @@ public final class MigrateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BlockshiftCli.logLevel("WARN");
         MigrateDiskRequest request = request();
-        String id = workflowId != null ? workflowId : MigrationFollower.defaultWorkflowId(domain, disk);
+        String id = workflowId != null ? workflowId : MigrationFollower.defaultWorkflowId(which.domain, which.disk);
         PrintStream announce = json ? System.err : System.out;
         ProgressDisplay display = ProgressDisplay.onStderr();
         MigrationOutcome outcome;
@@ -151,9 +147,7 @@ public final class MigrateCommand implements Callable<Integer> {
     }
 
     MigrateDiskRequest request() {
-        MigrateDiskRequest request = new MigrateDiskRequest(domain, disk, target.toAbsolutePath().normalize().toString());
-        request.cloner = copying.cloner;
-        request.bandwidthMiBps = copying.bandwidthMiBps;
+        MigrateDiskRequest request = which.request(target, copying);
         request.keepSource = keepSource;
         request.verify = verify;
         request.connectUri = connectUri;

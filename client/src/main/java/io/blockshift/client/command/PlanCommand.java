@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code blockshift plan}: every preflight check and the exact steps, changing nothing. */
@@ -28,12 +29,8 @@ import picocli.CommandLine.Option;
         footer = {"", "Example:", "  blockshift plan --domain vm1 --disk vda --target /srv/fast/vm1-vda.img"})
 public final class PlanCommand implements Callable<Integer> {
 
-    @Option(names = "--domain", required = true, paramLabel = "DOMAIN", description = "The VM: its libvirt name or UUID.")
-    String domain;
-
-    @Option(names = "--disk", required = true, paramLabel = "DISK",
-            description = "The disk: its target dev (vda) or its current source path.")
-    String disk;
+    @Mixin
+    DiskOptions which;
 
     @Option(names = "--target", required = true, paramLabel = "PATH", description = "The new base image B.")
     Path target;
@@ -57,9 +54,7 @@ public final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MigrateDiskRequest request = new MigrateDiskRequest(domain, disk, target.toAbsolutePath().normalize().toString());
-        request.cloner = copying.cloner;
-        request.bandwidthMiBps = copying.bandwidthMiBps;
+        MigrateDiskRequest request = which.request(target, copying);
         request.connectUri = connectUri;
         request.keepSource = keepSource;
         List<String> problems = request.problems();
