@@ -1,5 +1,18 @@
 package io.blockshift.client;
 
+import io.blockshift.client.command.AuditCommand;
+import io.blockshift.client.command.CancelCommand;
+import io.blockshift.client.command.CdsTrainingCommand;
+import io.blockshift.client.command.CloneCommand;
+import io.blockshift.client.command.FleetCommand;
+import io.blockshift.client.command.ListCommand;
+import io.blockshift.client.command.MigrateCommand;
+import io.blockshift.client.command.PauseCommand;
+import io.blockshift.client.command.PlanCommand;
+import io.blockshift.client.command.ResumeCommand;
+import io.blockshift.client.command.StatusCommand;
+import io.blockshift.client.command.WorkerCommand;
+import io.blockshift.client.server.ServerCommand;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,11 +20,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
 
 /** The operator's command line: {@code blockshift COMMAND ...}. */
 @Command(name = "blockshift",
@@ -43,7 +56,7 @@ public final class BlockshiftCli {
     }
 
     /** The configured command line, exit status footer and error handling included. */
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new BlockshiftCli());
         commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
             cmd.getErr().println(ExitCodes.outcome(ExitCodes.UNREACHABLE) + ": " + describe(e));
@@ -69,7 +82,7 @@ public final class BlockshiftCli {
      * Sets the level of blockshift's own log lines (logback's BLOCKSHIFT_LOG_LEVEL) unless the
      * environment sets it; takes effect only before the first logger is made.
      */
-    static void logLevel(String level) {
+    public static void logLevel(String level) {
         if (System.getenv("BLOCKSHIFT_LOG_LEVEL") == null) {
             System.setProperty("BLOCKSHIFT_LOG_LEVEL", level);
         }

@@ -2,6 +2,10 @@ package io.blockshift.client;
 
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.client.server.EmbeddedTemporal;
+import io.blockshift.client.session.MigrationOutcome;
+import io.blockshift.client.session.ProgressDisplay;
+import io.blockshift.client.session.WorkflowSession;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrationPlan;
@@ -126,7 +130,7 @@ final class DemoCommand implements Callable<Integer> {
         // The server takes seconds to start: it starts while the VM boots and the guest writes.
         ByteArrayOutputStream notes = new ByteArrayOutputStream();
         CompletableFuture<EmbeddedTemporal> starting = CompletableFuture.supplyAsync(() -> startTemporal(vm.dst, notes));
-        MigrationSession.Outcome outcome;
+        MigrationOutcome outcome;
         try {
             checkpoint();
             vm.start();
@@ -150,12 +154,12 @@ final class DemoCommand implements Callable<Integer> {
         }
         boolean movedBack = outcome.exitCode() == ExitCodes.CANCELED || outcome.exitCode() == ExitCodes.ROLLED_BACK;
         if (outcome.exitCode() != ExitCodes.OK) {
-            int exitCode = MigrationSession.report(outcome, false, out, System.err);
+            int exitCode = WorkflowSession.report(outcome, false, out, System.err);
             // A rollback must leave the guest on A with every write in it: the demo checks that too.
             return movedBack && verify(vm, vm.image, "A", outcome.plan(), watch) ? exitCode : ExitCodes.NEEDS_ATTENTION;
         }
         if (outcome.result() != null) { // null when the cancel came late and no status query answered
-            MigrationSession.summary(outcome.result()).forEach(line -> out.println("  | " + line));
+            MigrationOutcome.summary(outcome.result()).forEach(line -> out.println("  | " + line));
         }
         requireWritten(vm.write(5, 0xee));
         watch.lap("write", "the guest wrote 1 MiB more, now on the new disk");
@@ -163,13 +167,13 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Moves vda from src/ to dst/ through the same session as {@code migrate}, the guest writing all along. */
-    private MigrationSession.Outcome migrate(DemoVm vm, EmbeddedTemporal temporal, Stopwatch watch) throws InterruptedException {
+    private MigrationOutcome migrate(DemoVm vm, EmbeddedTemporal temporal, Stopwatch watch) throws InterruptedException {
         MigrateDiskRequest request = new MigrateDiskRequest(vm.name, "vda", vm.target.toString());
         GuestWriter writer = new GuestWriter(vm);
         writer.start();
-        MigrationSession.Outcome outcome;
+        MigrationOutcome outcome;
         try {
-            outcome = new MigrationSession(temporal.client(), MigrateDiskWorkflow.TASK_QUEUE, ProgressDisplay.onStderr(),
+            outcome = WorkflowSession.migration(temporal.client(), MigrateDiskWorkflow.TASK_QUEUE, ProgressDisplay.onStderr(),
                     null, temporal.ifAbandoned()).run(request, "demo-" + vm.name, out);
         } finally {
             writer.stopAndJoin();

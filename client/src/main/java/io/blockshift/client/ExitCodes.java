@@ -1,5 +1,6 @@
 package io.blockshift.client;
 
+import io.blockshift.workflows.FailureType;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.failure.TerminatedFailure;
@@ -34,9 +35,9 @@ public final class ExitCodes {
 
     /**
      * The reason a cancel gives when it terminates a migration or fleet that no worker had started
-     * (see {@link WorkflowSession#cancelOrEnd}): its outcome, read back later, is a cancel.
+     * (see {@code WorkflowSession.cancelOrEnd}): its outcome, read back later, is a cancel.
      */
-    static final String TERMINATED_UNSTARTED = "canceled by the operator before any worker picked it up";
+    public static final String TERMINATED_UNSTARTED = "canceled by the operator before any worker picked it up";
 
     /** The exit status list for {@code --help}. */
     public static final String[] HELP_FOOTER = {
@@ -54,9 +55,10 @@ public final class ExitCodes {
     };
 
     private static final Map<String, Integer> BY_FAILURE_TYPE = Map.of(
-            "Refused", REFUSED,
-            "RolledBack", ROLLED_BACK);
+            FailureType.REFUSED.wire(), REFUSED,
+            FailureType.ROLLED_BACK.wire(), ROLLED_BACK);
 
+    /** The words {@code --json}'s {@code outcome} and the messages use: the CLI's own, not the workflows' {@code Outcome}. */
     private static final Map<Integer, String> OUTCOMES = Map.of(
             OK, "done",
             REFUSED, "refused",
@@ -135,7 +137,7 @@ public final class ExitCodes {
     }
 
     /** Whether {@code failure} is a termination by a cancel before any worker started the workflow. */
-    static boolean terminatedUnstarted(Throwable failure) {
+    public static boolean terminatedUnstarted(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof TerminatedFailure terminated) {
                 return TERMINATED_UNSTARTED.equals(terminated.getOriginalMessage());

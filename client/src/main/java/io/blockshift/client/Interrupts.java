@@ -12,10 +12,10 @@ import sun.misc.Signal;
  * <p>The innermost {@link #onInterrupt} handler hears a signal; with none registered (or before
  * {@link #install()}) the JVM exits with status 130 as usual, and shutdown hooks still run.
  */
-final class Interrupts {
+public final class Interrupts {
 
     /** What a shell reports for a process ended by SIGINT. */
-    static final int EXIT_INTERRUPTED = 130;
+    public static final int EXIT_INTERRUPTED = 130;
 
     private static final Deque<Runnable> handlers = new ArrayDeque<>();
 
@@ -23,7 +23,7 @@ final class Interrupts {
     }
 
     /** Routes SIGINT and SIGTERM to the registered handlers; called once by {@code main}. */
-    static void install() {
+    public static void install() {
         for (String name : new String[] {"INT", "TERM"}) {
             try {
                 Signal.handle(new Signal(name), signal -> dispatch());
@@ -34,7 +34,7 @@ final class Interrupts {
     }
 
     /** Calls {@code handler} (on a signal thread) on each Ctrl-C or SIGTERM until the registration is closed. */
-    static Registration onInterrupt(Runnable handler) {
+    public static Registration onInterrupt(Runnable handler) {
         synchronized (handlers) {
             handlers.push(handler);
         }
@@ -49,12 +49,12 @@ final class Interrupts {
      * A flag raised by Ctrl-C or SIGTERM until closed, for work that checks it at its own pace;
      * {@code notice} (if not null) goes to stderr when it is first raised.
      */
-    static Flag flag(String notice) {
+    public static Flag flag(String notice) {
         return new Flag(notice);
     }
 
     /** What Ctrl-C does: calls the innermost handler (tests call this to stand in for the signal). */
-    static void dispatch() {
+    public static void dispatch() {
         Runnable handler;
         synchronized (handlers) {
             handler = handlers.peek();
@@ -66,7 +66,7 @@ final class Interrupts {
     }
 
     /** See {@link #flag}. */
-    static final class Flag implements AutoCloseable {
+    public static final class Flag implements AutoCloseable {
         private final java.util.concurrent.atomic.AtomicBoolean raised = new java.util.concurrent.atomic.AtomicBoolean();
         private final Registration registration;
 
@@ -78,7 +78,7 @@ final class Interrupts {
             });
         }
 
-        boolean raised() {
+        public boolean raised() {
             return raised.get();
         }
 
@@ -89,7 +89,7 @@ final class Interrupts {
     }
 
     /** Ends a handler's registration. */
-    interface Registration extends AutoCloseable {
+    public interface Registration extends AutoCloseable {
         @Override
         void close();
     }

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * 300 ms at exit for threads in native code: with threads of its own, closed at once, a command
  * exits without that wait.
  */
-final class TemporalClient implements AutoCloseable {
+public final class TemporalClient implements AutoCloseable {
 
     private final NioEventLoopGroup network;
     private final WorkflowServiceStubs service;
@@ -32,12 +32,12 @@ final class TemporalClient implements AutoCloseable {
     }
 
     /** Connects to {@code address} if a frontend answers there within {@code timeout}. */
-    static Optional<TemporalClient> connectIfAnswers(String address, String namespace, Duration timeout) {
+    public static Optional<TemporalClient> connectIfAnswers(String address, String namespace, Duration timeout) {
         return connectIfAnswers(address, namespace, timeout, null);
     }
 
     /** Connects over TLS ({@code tls} not null) to {@code address} if a frontend answers there within {@code timeout}. */
-    static Optional<TemporalClient> connectIfAnswers(String address, String namespace, Duration timeout, SslContext tls) {
+    public static Optional<TemporalClient> connectIfAnswers(String address, String namespace, Duration timeout, SslContext tls) {
         try {
             return Optional.of(connectWithin(address, namespace, timeout, tls));
         } catch (RuntimeException nothingAnswers) {
@@ -49,7 +49,7 @@ final class TemporalClient implements AutoCloseable {
      * Connects over TLS ({@code tls} not null) to {@code address}, or throws why no frontend
      * answered there within {@code timeout} (refused, a TLS handshake that failed, ...).
      */
-    static TemporalClient connectWithin(String address, String namespace, Duration timeout, SslContext tls) {
+    public static TemporalClient connectWithin(String address, String namespace, Duration timeout, SslContext tls) {
         NioEventLoopGroup network = new NioEventLoopGroup(1, new DefaultThreadFactory("temporal-network", true));
         try {
             WorkflowServiceStubs service = WorkflowServiceStubs.newConnectedServiceStubs(options(address, network, tls), timeout);
@@ -61,7 +61,7 @@ final class TemporalClient implements AutoCloseable {
     }
 
     /** Why a connection failed, from every cause that says something (gRPC's own message is often just "io exception"). */
-    static String why(Throwable failure) {
+    public static String why(Throwable failure) {
         StringBuilder why = new StringBuilder();
         for (Throwable t = failure; t != null; t = t.getCause()) {
             String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
@@ -73,12 +73,12 @@ final class TemporalClient implements AutoCloseable {
     }
 
     /** Connects to {@code address}, which is known to answer (or will, soon). */
-    static TemporalClient connect(String address, String namespace) {
+    public static TemporalClient connect(String address, String namespace) {
         NioEventLoopGroup network = new NioEventLoopGroup(1, new DefaultThreadFactory("temporal-network", true));
         return new TemporalClient(network, WorkflowServiceStubs.newServiceStubs(options(address, network, null)), namespace);
     }
 
-    WorkflowClient client() {
+    public WorkflowClient client() {
         return client;
     }
 

@@ -16,7 +16,7 @@ import java.util.concurrent.CompletableFuture;
  * @param out what it printed on stdout
  * @param err what it printed on stderr
  */
-record CliRun(int exitCode, String out, String err) {
+public record CliRun(int exitCode, String out, String err) {
 
     private static final InheritableThreadLocal<ByteArrayOutputStream[]> BUFFERS = new InheritableThreadLocal<>();
 
@@ -28,7 +28,7 @@ record CliRun(int exitCode, String out, String err) {
     }
 
     /** Runs the command on this thread. */
-    static CliRun of(String... args) {
+    public static CliRun of(String... args) {
         ByteArrayOutputStream[] buffers = {new ByteArrayOutputStream(), new ByteArrayOutputStream()};
         BUFFERS.set(buffers);
         try {
@@ -41,7 +41,7 @@ record CliRun(int exitCode, String out, String err) {
     }
 
     /** Runs the command on a thread of its own. */
-    static CompletableFuture<CliRun> inBackground(String... args) {
+    public static CompletableFuture<CliRun> inBackground(String... args) {
         CompletableFuture<CliRun> done = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {

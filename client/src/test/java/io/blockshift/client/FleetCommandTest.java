@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.blockshift.worker.TestVm;
+import io.blockshift.client.session.FleetFollower;
+import io.blockshift.client.session.MigrationFollower;
+import io.blockshift.client.session.WorkflowQueries;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.MigrateFleetWorkflowImpl;
-import io.blockshift.workflows.MigrationStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -178,7 +180,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
         assertEquals(exitCode, run.exitCode(), run::toString);
         assertTrue(run.err().contains(message), run.err());
         assertTrue(run.err().contains(file.toString()), "the message names the file: " + run.err());
-        assertTrue(StatusCommand.describe(client, id).isEmpty(), "no workflow was started");
+        assertTrue(WorkflowQueries.latestRun(client, id).isEmpty(), "no workflow was started");
     }
 
     @Test
@@ -230,7 +232,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
 
             FleetProgress held = awaitProgress(id, p -> p.done() == 1, "the first disk done");
             Thread.sleep(1000);
-            held = FleetSession.progress(client, id).orElseThrow();
+            held = FleetFollower.progress(client, id).orElseThrow();
             assertEquals(0, held.running(), "paused: the second disk does not start " + held);
             assertEquals(1, held.pending(), held::toString);
 
@@ -356,7 +358,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Optional<FleetProgress> last = Optional.empty();
         while (System.nanoTime() < deadline) {
-            last = FleetSession.progress(client, id);
+            last = FleetFollower.progress(client, id);
             if (last.isPresent() && condition.test(last.get())) {
                 return last.get();
             }
@@ -370,7 +372,7 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
         awaitProgress(fleetId, p -> p.running() == 1, "the disk moving");
         String child = MigrateFleetWorkflowImpl.childWorkflowId(null, vm.uuid(), "vda");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!WorkflowQueries.ask(client, child, "status", MigrationStatus.class)
+        while (!MigrationFollower.status(client, child)
                 .map(s -> s.phase().equals("clone")).orElse(false)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(child + " never reached the clone step");
