@@ -8,7 +8,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * report. The six steps (and preflight) also name the entries of the result's {@code stepMillis}
  * and of the status's {@code stepsDone}, where {@link #ROLLBACK_STEP} marks a finished rollback.
  */
-public enum DiskPhase {
+public enum DiskPhase implements WireName {
     STARTING("starting"),
     PREFLIGHT("preflight"),
     SNAPSHOT("snapshot"),
@@ -33,6 +33,7 @@ public enum DiskPhase {
     }
 
     @JsonValue
+    @Override
     public String wire() {
         return wire;
     }
@@ -40,17 +41,7 @@ public enum DiskPhase {
     /** The phase {@code wire} names, or null when it names none. */
     @JsonCreator
     public static DiskPhase of(String wire) {
-        for (DiskPhase p : values()) {
-            if (p.wire.equals(wire)) {
-                return p;
-            }
-        }
-        return null;
-    }
-
-    /** Whether the migration has ended in this phase. */
-    public boolean isFinal() {
-        return this == DONE || this == REFUSED || this == CANCELED || this == FAILED;
+        return WireName.lookUp(values(), wire);
     }
 
     @Override

@@ -4,7 +4,7 @@ package io.blockshift.workflows;
  * The types of the failures a migration or a fleet ends with ({@code ApplicationFailure.getType()}),
  * which the CLI's exit codes and the audit read: the one place these strings are written.
  */
-public enum FailureType {
+public enum FailureType implements WireName {
     /** Preflight, the request or the fleet refused it: nothing was changed. */
     REFUSED("Refused"),
     /** A step failed before the pivot and the migration rolled back: the guest runs on A alone. */
@@ -27,6 +27,7 @@ public enum FailureType {
     }
 
     /** The failure's type as Temporal records it. */
+    @Override
     public String wire() {
         return wire;
     }
@@ -38,12 +39,7 @@ public enum FailureType {
 
     /** The type {@code wire} names, or null when it names none of these. */
     public static FailureType of(String wire) {
-        for (FailureType t : values()) {
-            if (t.wire.equals(wire)) {
-                return t;
-            }
-        }
-        return null;
+        return WireName.lookUp(values(), wire);
     }
 
     @Override

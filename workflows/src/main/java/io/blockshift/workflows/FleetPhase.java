@@ -1,10 +1,9 @@
 package io.blockshift.workflows;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** Where a {@code MigrateFleet} is: the {@code state} its {@code progress} query answers. */
-public enum FleetPhase {
+public enum FleetPhase implements WireName {
     STARTING("starting"),
     EXPANDING("expanding"),
     RESOLVING("resolving"),
@@ -26,19 +25,9 @@ public enum FleetPhase {
     }
 
     @JsonValue
+    @Override
     public String wire() {
         return wire;
-    }
-
-    /** The phase {@code wire} names, or null when it names none. */
-    @JsonCreator
-    public static FleetPhase of(String wire) {
-        for (FleetPhase p : values()) {
-            if (p.wire.equals(wire)) {
-                return p;
-            }
-        }
-        return null;
     }
 
     /** Whether the fleet has ended, or is ending, so that pause and resume no longer apply. */

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * How a migration ended, in the words of {@link SearchAttributes#OUTCOME}, a child's report to its
  * fleet ({@link DiskOutcome}) and the CLI's {@code --json}: the one place these strings are written.
  */
-public enum Outcome {
+public enum Outcome implements WireName {
     /** The guest runs on B alone (also when a cancel came after the point of no return). */
     DONE("done"),
     /** A step failed before the pivot; the guest runs on A alone and nothing new is left. */
@@ -27,6 +27,7 @@ public enum Outcome {
 
     /** The string on the wire and in the search attribute. */
     @JsonValue
+    @Override
     public String wire() {
         return wire;
     }
@@ -34,12 +35,7 @@ public enum Outcome {
     /** The outcome {@code wire} names, or null when it names none. */
     @JsonCreator
     public static Outcome of(String wire) {
-        for (Outcome o : values()) {
-            if (o.wire.equals(wire)) {
-                return o;
-            }
-        }
-        return null;
+        return WireName.lookUp(values(), wire);
     }
 
     @Override

@@ -17,7 +17,7 @@ public final class SearchAttributes {
     public static final SearchAttributeKey<String> DOMAIN = SearchAttributeKey.forKeyword("BlockshiftDomain");
     /** The disk's target dev, such as {@code vda} (as requested until preflight has resolved it). */
     public static final SearchAttributeKey<String> DISK = SearchAttributeKey.forKeyword("BlockshiftDisk");
-    /** The request's host, or {@link #LOCAL_HOST} when it names none. */
+    /** The request's host, or {@link Hosts#LOCAL} when it names none. */
     public static final SearchAttributeKey<String> HOST = SearchAttributeKey.forKeyword("BlockshiftHost");
     /** A: the old base image, once preflight has found it. */
     public static final SearchAttributeKey<String> SOURCE = SearchAttributeKey.forKeyword("BlockshiftSource");
@@ -33,9 +33,6 @@ public final class SearchAttributes {
     /** Every one of them, for registering in a namespace. */
     public static final List<SearchAttributeKey<String>> ALL =
             List.of(DOMAIN, DISK, HOST, SOURCE, TARGET, CLONER, PHASE, OUTCOME);
-
-    /** {@link #HOST}'s value for a migration on the workflow's own task queue. */
-    public static final String LOCAL_HOST = Hosts.LOCAL;
 
     /** The server refuses a value over 2048 bytes (as JSON): it terminates a workflow that upserts one. */
     private static final int MAX_JSON_BYTES = 2048;
