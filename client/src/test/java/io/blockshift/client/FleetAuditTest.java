@@ -102,6 +102,6 @@ class FleetAuditTest extends LibvirtTemporalCliTest {
         CliRun run = cli("audit", "bs-test-no-such-" + UUID.randomUUID());
 
         assertEquals(ExitCodes.NOT_FOUND, run.exitCode(), run::toString);
-        assertTrue(run.err().startsWith("no workflow bs-test-no-such-"), run.err());
+        assertTrue(run.err().startsWith("not found: no workflow bs-test-no-such-"), run.err());
     }
 }

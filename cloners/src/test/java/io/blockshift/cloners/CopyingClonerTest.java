@@ -32,6 +32,11 @@ class CopyingClonerTest {
         assertEquals(result.sourceChecksum(), result.targetChecksum());
     }
 
+    /** The whole of {@code source} copied to {@code target} by the cloner {@code name}, in one call. */
+    private static CloneResult copy(String name, Path source, Path target) throws Exception {
+        return cloner(name, 4L * MiB).clone(CloneRequest.of(source, target), CloneListener.IGNORE);
+    }
+
     /** 24 MiB with data spread over it and holes between. */
     private Path source() throws Exception {
         return TestFiles.sparseFile(dir.resolve("source.img"), 24L * MiB + 100,
@@ -43,7 +48,7 @@ class CopyingClonerTest {
     void copyIsByteIdenticalAndBothChecksumsEqualCrc32cOfEveryByte(String name) throws Exception {
         Path source = source();
         Path target = dir.resolve("target.img");
-        CloneResult result = cloner(name, 4L * MiB).clone(CloneRequest.of(source, target), CloneListener.IGNORE);
+        CloneResult result = copy(name, source, target);
         assertSameBytesAndChecksums(source, target, result);
         assertEquals(Files.size(source), result.size());
         assertEquals("crc32c", result.checksumAlgorithm());
@@ -232,7 +237,7 @@ class CopyingClonerTest {
     void recheckOfAFinishedCopyReportsTheChecksumsTheCloneReportedAndChangesNothing(String name) throws Exception {
         Path source = source();
         Path target = dir.resolve("target.img");
-        CloneResult cloned = cloner(name, 4L * MiB).clone(CloneRequest.of(source, target), CloneListener.IGNORE);
+        CloneResult cloned = copy(name, source, target);
         long modified = Files.getLastModifiedTime(target).toMillis();
         List<Long> offsets = new ArrayList<>();
 
@@ -252,7 +257,7 @@ class CopyingClonerTest {
     void recheckOfATargetThatDiffersFromTheSourceFailsVerification(String name) throws Exception {
         Path source = source();
         Path target = dir.resolve("target.img");
-        cloner(name, 4L * MiB).clone(CloneRequest.of(source, target), CloneListener.IGNORE);
+        copy(name, source, target);
         TestFiles.writeZeros(target, 0, 4096); // the source has data there
 
         CloneException e = assertThrows(CloneException.class,

@@ -20,7 +20,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,18 +30,12 @@ import org.junit.jupiter.api.Test;
  */
 class ClonersOnLibvirtTest extends LibvirtTemporalTest {
 
+    @AutoClose
     private static XfsMount xfs;
 
     @BeforeAll
     static void mountXfs() throws Exception {
         xfs = XfsMount.create(1024);
-    }
-
-    @AfterAll
-    static void unmountXfs() throws Exception {
-        if (xfs != null) {
-            xfs.close();
-        }
     }
 
     @Test

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
@@ -24,7 +24,9 @@ abstract class LibvirtTemporalTest {
 
     static DevServer temporal;
     static WorkflowClient client;
+    @AutoClose
     static LibvirtConnections libvirt;
+    @AutoClose
     private static TestTemporalServer server;
 
     @BeforeAll
@@ -33,19 +35,6 @@ abstract class LibvirtTemporalTest {
         temporal = server.server();
         client = server.client();
         libvirt = new LibvirtConnections();
-    }
-
-    @AfterAll
-    static void stopTemporalAndLibvirt() throws Exception {
-        try {
-            if (server != null) {
-                server.close();
-            }
-        } finally {
-            if (libvirt != null) {
-                libvirt.close();
-            }
-        }
     }
 
     /** The real activities, ready for hooks, writing only under {@code roots}. */

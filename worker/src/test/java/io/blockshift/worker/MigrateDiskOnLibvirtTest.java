@@ -169,9 +169,8 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
     void aSnapshotRetriedOverTheEmptyOverlayLibvirtLeftRemovesItAndMovesTheDisk() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
             write(vm, "before the snapshot");
-            Path top = Path.of(vm.target() + ".blockshift-top.qcow2");
             // What a snapshot leaves when libvirtd dies after creating A' and before switching the guest onto it.
-            HookedActivities activities = activities(vm.dst).before("snapshot", () -> createOverlay(top, vm.vda, "64M"));
+            HookedActivities activities = overlayAtTopBeforeTheSnapshot(vm, vm.vda, "64M");
 
             MigrateDiskResult result = migrate(activities, request(vm, vm.target()));
 
@@ -186,9 +185,9 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
     void aFileThatAppearsWhereTheSnapshotGoesIsNeverDeletedAndTheMigrationRollsBack() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 64)) {
             write(vm, "before the snapshot");
-            Path top = Path.of(vm.target() + ".blockshift-top.qcow2");
+            Path top = top(vm);
             // Another migration's A' at the same path, made after this one's preflight: an overlay of another image.
-            HookedActivities activities = activities(vm.dst).before("snapshot", () -> createOverlay(top, vm.vdb, "16M"));
+            HookedActivities activities = overlayAtTopBeforeTheSnapshot(vm, vm.vdb, "16M");
 
             WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
                     () -> migrate(activities, request(vm, vm.target())));
@@ -346,6 +345,16 @@ class MigrateDiskOnLibvirtTest extends LibvirtTemporalTest {
     }
 
     /** A qcow2 {@code overlay} of the raw image {@code backing} in use by the VM (so -u: qemu-img must not open it). */
+    /** Where the migration of {@code vm}'s vda puts A'. */
+    private static Path top(TestVm vm) {
+        return Path.of(vm.target() + ".blockshift-top.qcow2");
+    }
+
+    /** The real activities, with an overlay of {@code backing} made at A''s path just before the snapshot. */
+    private static HookedActivities overlayAtTopBeforeTheSnapshot(TestVm vm, Path backing, String size) {
+        return activities(vm.dst).before("snapshot", () -> createOverlay(top(vm), backing, size));
+    }
+
     private static void createOverlay(Path overlay, Path backing, String size) throws Exception {
         Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", backing.toString(), "-F", "raw",
                 overlay.toString(), size), Duration.ofMinutes(1));

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,19 +24,13 @@ import org.junit.jupiter.api.Test;
  */
 class PreflightRefusalTest extends LibvirtTemporalTest {
 
+    @AutoClose
     private static TestVm vm;
 
     @BeforeAll
     static void startVm() throws Exception {
         vm = TestVm.start(libvirt, "raw", 64);
         vm.write(0x11, 1);
-    }
-
-    @AfterAll
-    static void removeVm() throws Exception {
-        if (vm != null) {
-            vm.close();
-        }
     }
 
     @Test

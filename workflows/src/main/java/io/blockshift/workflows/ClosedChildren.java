@@ -67,7 +67,7 @@ public final class ClosedChildren {
 
     /** What MigrateDisk's memo says happened: a cancel after the pivot still migrates the disk. */
     private static String memoOutcome(WorkflowExecutionDescription description) {
-        String outcome = description.getMemo(MigrationVisibility.MEMO_OUTCOME, String.class, String.class);
+        String outcome = description.getMemo(Memo.OUTCOME, String.class, String.class);
         return outcome == null ? "" : "; its memo says: " + outcome;
     }
 }

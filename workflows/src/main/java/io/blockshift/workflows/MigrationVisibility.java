@@ -13,9 +13,6 @@ import java.util.Map;
  */
 final class MigrationVisibility {
 
-    /** The memo key of {@link #cancelIgnored}'s outcome. */
-    static final String MEMO_OUTCOME = "outcome";
-
     private final boolean kept;
 
     /** {@code kept}: whether this run keeps search attributes (its version says so). */
@@ -64,7 +61,7 @@ final class MigrationVisibility {
      * the status query and the log are where the migration's outcome survives.
      */
     static void cancelIgnored(MigrationPlan plan) {
-        Workflow.upsertMemo(Map.of(MEMO_OUTCOME, "migrated: the cancel came after the point of no return; the guest runs on "
+        Workflow.upsertMemo(Map.of(Memo.OUTCOME, "migrated: the cancel came after the point of no return; the guest runs on "
                 + plan.target()));
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.blockshift.client.audit.AuditReport.Child;
 import io.blockshift.client.audit.AuditReport.Run;
 import io.blockshift.client.audit.AuditReport.Step;
+import io.blockshift.workflows.Memo;
 import io.blockshift.workflows.MigrateDiskResult;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,9 +15,6 @@ import java.util.Map;
 /** An {@link AuditReport} as Markdown, readable as it is in a terminal. */
 final class MarkdownReport {
 
-    /** The memo entries blockshift's migrate and fleet commands write: the report's first rows. */
-    private static final String REQUESTED_BY = "requestedBy";
-    private static final String REASON = "reason";
 
     private final AuditReport report;
     private final PrintStream out;
@@ -68,14 +66,14 @@ final class MarkdownReport {
         }
         row("status", report.status());
         String notRecorded = notRead == null ? "(not recorded)" : "(not read: the first run has it)";
-        row("requested by", memo.containsKey(REQUESTED_BY) ? memo.get(REQUESTED_BY).asText() : notRecorded);
-        row("reason", memo.containsKey(REASON) ? memo.get(REASON).asText() : notRecorded);
+        row("requested by", memo.containsKey(Memo.REQUESTED_BY) ? memo.get(Memo.REQUESTED_BY).asText() : notRecorded);
+        row("reason", memo.containsKey(Memo.REASON) ? memo.get(Memo.REASON).asText() : notRecorded);
         row("started by (client identity)", report.startedBy());
         row("started", String.valueOf(report.started()));
         row("closed", report.closed() == null ? "(still running)"
                 : report.closed() + " (" + Duration.between(report.started(), report.closed()).toMillis() + " ms)");
         memo.forEach((k, v) -> {
-            if (!k.equals(REQUESTED_BY) && !k.equals(REASON)) {
+            if (!k.equals(Memo.REQUESTED_BY) && !k.equals(Memo.REASON)) {
                 row("memo " + k, v.isTextual() ? v.asText() : v.toString());
             }
         });

@@ -2,7 +2,6 @@ package io.blockshift.client.command;
 
 import io.blockshift.client.ExitCodes;
 import io.blockshift.client.audit.AuditReport;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.client.WorkflowNotFoundException;
 import java.util.concurrent.Callable;
@@ -49,17 +48,6 @@ public final class AuditCommand implements Callable<Integer> {
     @Mixin
     TemporalOptions temporal;
 
-    /**
-     * {@link ExitCodes#NOT_FOUND} only when the server says it has no such workflow or run;
-     * anything else (UNAVAILABLE, DEADLINE_EXCEEDED, ...) says nothing about the workflow:
-     * {@link ExitCodes#UNREACHABLE}.
-     */
-    static int exitCodeOf(RuntimeException failure) {
-        boolean notFound = failure instanceof WorkflowNotFoundException
-                || failure instanceof StatusRuntimeException status && status.getStatus().getCode() == Status.Code.NOT_FOUND;
-        return notFound ? ExitCodes.NOT_FOUND : ExitCodes.UNREACHABLE;
-    }
-
     @Override
     public Integer call() throws Exception {
         return temporal.withClient(client -> {
@@ -67,13 +55,7 @@ public final class AuditCommand implements Callable<Integer> {
             try {
                 report = AuditReport.read(client.client(), workflowId, runId);
             } catch (WorkflowNotFoundException | StatusRuntimeException e) {
-                int exitCode = exitCodeOf(e);
-                System.err.println(exitCode == ExitCodes.NOT_FOUND
-                        ? "no workflow " + workflowId + (runId == null ? "" : " run " + runId) + " in namespace "
-                                + temporal.namespace + " at " + temporal.address + ": " + e.getMessage()
-                        : ExitCodes.outcome(exitCode) + ": Temporal at " + temporal.address + " did not answer for "
-                                + workflowId + ": " + e.getMessage() + "; check the server and try again");
-                return exitCode;
+                return temporal.readFailed(runId == null ? workflowId : workflowId + " run " + runId, e);
             }
             if (disks) {
                 report = report.withDisksFromTheirHistories(client.client());

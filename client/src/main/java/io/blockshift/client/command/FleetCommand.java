@@ -102,12 +102,8 @@ public final class FleetCommand implements Callable<Integer> {
                     + " An ID already running is refused.")
     String workflowId;
 
-    @Option(names = "--requested-by", paramLabel = "NAME",
-            description = "Who asks for this fleet, for the audit (default: the user who ran sudo, else this user).")
-    String requestedBy;
-
-    @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the audit (kept in the workflow's memo).")
-    String reason;
+    @Mixin
+    RequesterOptions requester;
 
     @Option(names = "--detach", description = "Start the fleet, print its workflow ID on stdout (with --json:"
             + " {\"workflowId\": ID}) and exit 0.")
@@ -137,7 +133,7 @@ public final class FleetCommand implements Callable<Integer> {
         return temporal.withClient(client -> {
             WorkflowSession<FleetResult, FleetOutcome> session = WorkflowSession.fleet(client.client(), temporal.taskQueue, ProgressDisplay.onStderr(),
                     temporal.workerCommand(), "the fleet goes on on the server; follow it with: blockshift status " + id)
-                    .memo(MigrateCommand.memo(requestedBy, reason));
+                    .memo(requester.memo());
             if (detach) {
                 try {
                     session.start(request, id);

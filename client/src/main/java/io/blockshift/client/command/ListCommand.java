@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.blockshift.client.ExitCodes;
+import io.blockshift.workflows.Memo;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrateFleetWorkflow;
 import io.grpc.Status;
@@ -110,7 +111,7 @@ public final class ListCommand implements Callable<Integer> {
                     row.put("disk", keyword(e, DISK));
                     row.put("host", keyword(e, HOST));
                     row.put("outcome", keyword(e, OUTCOME));
-                    row.put("requestedBy", requestedBy(e));
+                    row.put(Memo.REQUESTED_BY, requestedBy(e));
                     row.put("fleet", parent(e));
                 }
                 System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(rows));
@@ -180,7 +181,7 @@ public final class ListCommand implements Callable<Integer> {
     /** Who asked, from the memo, or null. */
     private static String requestedBy(WorkflowExecutionMetadata e) {
         try {
-            Object who = e.getMemo("requestedBy", String.class);
+            Object who = e.getMemo(Memo.REQUESTED_BY, String.class);
             return who == null ? null : who.toString();
         } catch (RuntimeException notAString) {
             return null;

@@ -80,12 +80,8 @@ public final class MigrateCommand implements Callable<Integer> {
                     + " own (repeatable).")
     List<Path> storageRoots = new ArrayList<>();
 
-    @Option(names = "--requested-by", paramLabel = "NAME",
-            description = "Who asks for this migration, for the audit (default: the user who ran sudo, else this user).")
-    String requestedBy;
-
-    @Option(names = "--reason", paramLabel = "TEXT", description = "Why, for the audit (kept in the workflow's memo).")
-    String reason;
+    @Mixin
+    RequesterOptions requester;
 
     @Option(names = "--json", description = "Print the outcome as JSON on stdout (the workflow ID line goes to stderr).")
     boolean json;
@@ -124,7 +120,7 @@ public final class MigrateCommand implements Callable<Integer> {
                     }
                     outcome = WorkflowSession.migration(client.client(), temporal.taskQueue, display, temporal.workerCommand(),
                             "the workflow goes on on the server; follow it with: temporal workflow show --follow"
-                                    + " --address " + temporal.address + " -w " + id).memo(memo()).run(request, id, announce);
+                                    + " --address " + temporal.address + " -w " + id).memo(requester.memo()).run(request, id, announce);
                 }
             } else {
                 System.err.println("no Temporal server answers at " + temporal.address
@@ -134,7 +130,7 @@ public final class MigrateCommand implements Callable<Integer> {
                         return canceledBeforeStart();
                     }
                     outcome = WorkflowSession.migration(embedded.client(), temporal.taskQueue, display, null,
-                            embedded.ifAbandoned()).memo(memo()).run(request, id, announce);
+                            embedded.ifAbandoned()).memo(requester.memo()).run(request, id, announce);
                 }
             }
         }
@@ -152,21 +148,6 @@ public final class MigrateCommand implements Callable<Integer> {
         request.verify = verify;
         request.connectUri = connectUri;
         return request;
-    }
-
-    private Map<String, Object> memo() {
-        return memo(requestedBy, reason);
-    }
-
-    /** Who asked and why, as the workflow's memo shows them to an auditor; {@code fleet} uses it too. */
-    static Map<String, Object> memo(String requestedBy, String reason) {
-        Map<String, Object> memo = new LinkedHashMap<>();
-        memo.put("requestedBy", requestedBy != null ? requestedBy
-                : System.getenv().getOrDefault("SUDO_USER", System.getProperty("user.name")));
-        if (reason != null) {
-            memo.put("reason", reason);
-        }
-        return memo;
     }
 
     /** The embedded worker may write in the target's directory and any --storage-root. */

@@ -4,6 +4,9 @@ import io.blockshift.client.ExitCodes;
 import io.blockshift.client.TemporalClient;
 import io.blockshift.worker.TemporalConnection;
 import io.blockshift.workflows.MigrateDiskWorkflow;
+import io.temporal.client.WorkflowNotFoundException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
@@ -118,6 +121,28 @@ final class TemporalOptions {
         System.err.println(ExitCodes.outcome(ExitCodes.NOT_FOUND) + ": no workflow " + workflowId + " in namespace "
                 + namespace + " at " + address + "; 'blockshift list' shows the migrations there");
         return ExitCodes.NOT_FOUND;
+    }
+
+    /**
+     * Says why {@code workflowId} could not be read, and returns the exit status:
+     * {@link ExitCodes#NOT_FOUND} only when the server says it has no such workflow or run;
+     * anything else (UNAVAILABLE, DEADLINE_EXCEEDED, ...) says nothing about the workflow:
+     * {@link ExitCodes#UNREACHABLE}.
+     */
+    int readFailed(String workflowId, RuntimeException failure) {
+        int exitCode = exitCodeOf(failure);
+        if (exitCode == ExitCodes.NOT_FOUND) {
+            return notFound(workflowId);
+        }
+        System.err.println(ExitCodes.outcome(exitCode) + ": Temporal at " + address + " did not answer for " + workflowId
+                + ": " + failure.getMessage() + "; check the server and try again");
+        return exitCode;
+    }
+
+    static int exitCodeOf(RuntimeException failure) {
+        boolean notFound = failure instanceof WorkflowNotFoundException
+                || failure instanceof StatusRuntimeException status && status.getStatus().getCode() == Status.Code.NOT_FOUND;
+        return notFound ? ExitCodes.NOT_FOUND : ExitCodes.UNREACHABLE;
     }
 
     /** The command that starts a worker for this server, namespace and queue. */

@@ -232,7 +232,7 @@ class BlockshiftCliTest {
     @ParameterizedTest
     @CsvSource({"NOT_FOUND, 8", "UNAVAILABLE, 7", "DEADLINE_EXCEEDED, 7", "PERMISSION_DENIED, 7", "INTERNAL, 7"})
     void auditSaysNoSuchWorkflowOnlyWhenTheServerSaysNotFound(Status.Code code, int exitCode) {
-        assertEquals(exitCode, AuditCommand.exitCodeOf(new StatusRuntimeException(Status.fromCode(code))));
+        assertEquals(exitCode, TemporalOptions.exitCodeOf(new StatusRuntimeException(Status.fromCode(code))));
     }
 
     @Test
