@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,35 +40,14 @@ public final class FleetFollower extends Follower<FleetResult, FleetOutcome> {
     /** Failure lines the end of a fleet prints; --json has the first 100 the workflow keeps, 'audit' every disk. */
     private static final int FAILURES_SHOWN = 10;
 
+    FleetFollower() {
+        super(MigrateFleetWorkflow.TYPE, FleetResult.class, POLL, "fleet", "canceling: the running disks roll back (those"
+                + " past the point of no return finish), no more start; waiting for the fleet to end");
+    }
+
     /** {@code fleet-<name>-<6 random hex digits>}. */
     public static String defaultWorkflowId(String name) {
-        return "fleet-" + name.replaceAll("[^A-Za-z0-9_.-]+", "_") + "-" + UUID.randomUUID().toString().substring(0, 6);
-    }
-
-    @Override
-    String workflowType() {
-        return MigrateFleetWorkflow.TYPE;
-    }
-
-    @Override
-    Class<FleetResult> resultType() {
-        return FleetResult.class;
-    }
-
-    @Override
-    Duration pollInterval() {
-        return POLL;
-    }
-
-    @Override
-    String cancelingNote() {
-        return "canceling: the running disks roll back (those past the point of no return finish), no more start;"
-                + " waiting for the fleet to end";
-    }
-
-    @Override
-    String noun() {
-        return "fleet";
+        return Follower.defaultWorkflowId("fleet", name);
     }
 
     @Override

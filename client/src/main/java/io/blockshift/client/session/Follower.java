@@ -4,6 +4,7 @@ import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowFailedException;
 import java.time.Duration;
+import java.util.UUID;
 
 /**
  * What following one kind of workflow takes beyond what {@link WorkflowSession} does for every
@@ -20,18 +21,53 @@ abstract class Follower<R, O extends SessionOutcome> {
         void poll();
     }
 
-    abstract String workflowType();
+    private final String workflowType;
+    private final Class<R> resultType;
+    private final Duration pollInterval;
+    private final String noun;
+    private final String cancelingNote;
 
-    abstract Class<R> resultType();
+    /**
+     * {@code noun}: what the wait is for, in "still waiting for the ... to end"; {@code cancelingNote}:
+     * what the first Ctrl-C tells the operator.
+     */
+    Follower(String workflowType, Class<R> resultType, Duration pollInterval, String noun, String cancelingNote) {
+        this.workflowType = workflowType;
+        this.resultType = resultType;
+        this.pollInterval = pollInterval;
+        this.noun = noun;
+        this.cancelingNote = cancelingNote;
+    }
+
+    /** A workflow ID of {@code prefix}, the {@code parts} made safe, and 6 random hex digits. */
+    static String defaultWorkflowId(String prefix, String... parts) {
+        StringBuilder id = new StringBuilder(prefix);
+        for (String part : parts) {
+            id.append('-').append(part.replaceAll("[^A-Za-z0-9_.-]+", "_"));
+        }
+        return id.append('-').append(UUID.randomUUID().toString(), 0, 6).toString();
+    }
+
+    final String workflowType() {
+        return workflowType;
+    }
+
+    final Class<R> resultType() {
+        return resultType;
+    }
 
     /** How often the display polls. */
-    abstract Duration pollInterval();
+    final Duration pollInterval() {
+        return pollInterval;
+    }
 
-    /** What the first Ctrl-C tells the operator. */
-    abstract String cancelingNote();
+    final String cancelingNote() {
+        return cancelingNote;
+    }
 
-    /** What the wait is for, in "still waiting for the ... to end". */
-    abstract String noun();
+    final String noun() {
+        return noun;
+    }
 
     /** The refusal when {@code workflowId} is already running. */
     abstract O alreadyRunning(String workflowId, WorkflowExecutionAlreadyStarted e);

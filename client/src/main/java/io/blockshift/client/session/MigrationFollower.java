@@ -3,6 +3,7 @@ package io.blockshift.client.session;
 import io.temporal.client.WorkflowClient;
 import io.blockshift.client.ExitCodes;
 import io.blockshift.workflows.DiskPhase;
+import io.blockshift.workflows.Memo;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrationPlan;
@@ -23,7 +24,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * Following one {@code MigrateDisk}: its status query and its activities' heartbeats on the
@@ -36,41 +36,20 @@ public final class MigrationFollower extends Follower<MigrateDiskResult, Migrati
     /** The query that answers a {@link MigrationStatus}. */
     static final String STATUS_QUERY = "status";
 
+    MigrationFollower() {
+        super(MigrateDiskWorkflow.TYPE, MigrateDiskResult.class, POLL, "workflow", "canceling: the migration rolls back"
+                + " unless the guest already runs on the new storage; waiting for it to end");
+    }
+
     /** {@code migrate-<domain>-<disk>-<6 random hex digits>}, with path disks shortened to their file name. */
     public static String defaultWorkflowId(String domain, String disk) {
         String diskName = disk.contains("/") ? String.valueOf(Path.of(disk).getFileName()) : disk;
-        return "migrate-" + idPart(domain) + "-" + idPart(diskName) + "-" + UUID.randomUUID().toString().substring(0, 6);
+        return Follower.defaultWorkflowId("migrate", domain, diskName);
     }
 
     /** The migration's {@code status} query, or empty when no worker answers in time (or it does not exist). */
     public static Optional<MigrationStatus> status(WorkflowClient client, String workflowId) {
         return WorkflowQueries.ask(client, workflowId, STATUS_QUERY, MigrationStatus.class);
-    }
-
-    @Override
-    String workflowType() {
-        return MigrateDiskWorkflow.TYPE;
-    }
-
-    @Override
-    Class<MigrateDiskResult> resultType() {
-        return MigrateDiskResult.class;
-    }
-
-    @Override
-    Duration pollInterval() {
-        return POLL;
-    }
-
-    @Override
-    String cancelingNote() {
-        return "canceling: the migration rolls back unless the guest already runs on the new storage; waiting for it"
-                + " to end";
-    }
-
-    @Override
-    String noun() {
-        return "workflow";
     }
 
     @Override
@@ -145,7 +124,7 @@ public final class MigrationFollower extends Follower<MigrateDiskResult, Migrati
         try {
             WorkflowExecutionDescription description = session.client.newUntypedWorkflowStub(workflowId,
                     Optional.ofNullable(runId), Optional.empty()).describe();
-            Object memo = description.getMemo("outcome", String.class); // the SDK declares Object
+            Object memo = description.getMemo(Memo.OUTCOME, String.class); // the SDK declares Object
             memoOutcome = memo == null ? null : memo.toString();
             List<?> values = description.getSearchAttributes().get(SearchAttributes.OUTCOME.getName());
             searchOutcome = values == null || values.isEmpty() ? null : String.valueOf(values.get(0));
@@ -182,10 +161,6 @@ public final class MigrationFollower extends Follower<MigrateDiskResult, Migrati
                     + " failed): something needs a hand";
         };
         return new MigrationOutcome(workflowId, searched, null, null, message + audit, plan);
-    }
-
-    private static String idPart(String s) {
-        return s.replaceAll("[^A-Za-z0-9_.-]+", "_");
     }
 
     /** Polls the workflow's status query and its pending activities' heartbeats. */
