@@ -14,7 +14,7 @@ import org.apache.commons.io.file.PathUtils;
 
 /**
  * blockshift as an earlier commit of this repository built it: the commit's files taken with
- * {@code git archive} into a {@code bs-test-} scratch directory, built there offline by its own Maven
+ * {@code git archive} into a {@code bs-test-} scratch directory, built there by its own Maven
  * wrapper, and its operator CLI's {@code worker} run as a process. {@link #close()} removes it all.
  *
  * @param dir the scratch directory
@@ -39,9 +39,11 @@ record OlderBuild(String commit, Path dir, String classPath) implements AutoClos
             Command.run(List.of("tar", "-xf", archive.toString(), "-C", source.toString()), GIT_TIMEOUT);
             Files.delete(archive);
             // package runs the client's build-classpath execution, which writes client/target/classpath.txt
-            // naming the sibling modules' jars in this very tree (not whatever ~/.m2 holds).
+            // naming the sibling modules' jars in this very tree (not whatever ~/.m2 holds). Not offline:
+            // on a fresh machine this test runs before the reactor has reached the client, so Maven has
+            // not yet fetched the plugins the client's packaging needs (maven-dependency-plugin).
             Path log = dir.resolve("build.log");
-            ProcessBuilder maven = new ProcessBuilder(List.of("./mvnw", "-o", "-q", "-B", "package", "-DskipTests",
+            ProcessBuilder maven = new ProcessBuilder(List.of("./mvnw", "-ntp", "-q", "-B", "package", "-DskipTests",
                     "-pl", "client", "-am"))
                     .directory(source.toFile())
                     .redirectErrorStream(true)
