@@ -65,6 +65,7 @@ public final class DevServer implements AutoCloseable {
             command.add("--headless");
         }
         command.addAll(List.of("--http-port", String.valueOf(freePort()), "--metrics-port", String.valueOf(freePort())));
+        command.addAll(DevServerSettings.arguments());
         Path log = database.resolveSibling(database.getFileName() + ".log");
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)

@@ -17,6 +17,9 @@ import picocli.CommandLine.Option;
         description = {
             "Runs 'temporal server start-dev' with its state in a SQLite file, so migrations survive a restart"
                     + " of the server, and its web UI on --port + 1000. Stops on Ctrl-C or SIGTERM.",
+            "It runs with blockshift's dev-server settings (a faster task dispatch, eager activities, SQLite in"
+                    + " write-ahead-log mode with synchronous=NORMAL: a power cut may lose the last commits, never"
+                    + " the file); README, Benchmarks, says why each.",
             "When one machine is outgrown, point workers and commands at a Temporal cluster or Temporal Cloud"
                     + " with --temporal HOST:PORT instead."},
         footer = {"", "Example:", "  blockshift server &", "  blockshift worker --storage-root /srv/fast"})
