@@ -44,6 +44,8 @@ abstract class MigrateDiskTestBase {
     static final String WORKFLOW_ID = "migrate-vm1-vda";
     /** How long a test waits for something that should happen. */
     static final long PATIENCE_SECONDS = 10;
+    /** A host with a worker of its own on its queue. */
+    static final String OTHER_HOST = "kvm-other";
 
     TestWorkflowEnvironment env;
     WorkflowClient client;
@@ -66,6 +68,14 @@ abstract class MigrateDiskTestBase {
             }
         }
         worker.registerActivitiesImplementations(activities);
+        // A host's worker, as `worker --host`: a migration started on the default queue sends its
+        // steps here as ordinary activities; one started here runs its short steps locally.
+        Worker host = env.newWorker(MigrateDiskWorkflow.hostTaskQueue(OTHER_HOST), WorkerOptions.newBuilder()
+                .setDefaultHeartbeatThrottleInterval(Duration.ofMillis(20))
+                .setMaxHeartbeatThrottleInterval(Duration.ofMillis(20))
+                .build());
+        host.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class);
+        host.registerActivitiesImplementations(activities);
         env.start();
         client = env.getWorkflowClient();
     }
@@ -108,6 +118,9 @@ abstract class MigrateDiskTestBase {
      * that activity, or, for one in a detached scope that never hears of it, once the service has it.
      */
     WorkflowStub cancelDuring(Call running) throws InterruptedException {
+        if (Call.LOCAL_STEPS.contains(running)) {
+            return cancelDuringLocal(running);
+        }
         Blocker blocker = blockOn(running);
         WorkflowStub workflow = startMigration();
         blocker.awaitStarted();
@@ -117,6 +130,23 @@ abstract class MigrateDiskTestBase {
         } else {
             blocker.awaitCanceled();
         }
+        return workflow;
+    }
+
+    /**
+     * A local step hears no cancel: the workflow task it runs in ends with the next ordinary step
+     * scheduled, and the cancel reaches that one ({@link Call#heardAt}). Starts a migration, cancels
+     * it while {@code running} runs, lets that finish, and returns once the cancel reached the next.
+     */
+    private WorkflowStub cancelDuringLocal(Call running) throws InterruptedException {
+        Blocker local = blockOn(running);
+        Blocker next = blockOn(Call.heardAt(running));
+        WorkflowStub workflow = startMigration();
+        local.awaitStarted();
+        workflow.cancel();
+        local.release();
+        next.awaitStarted();
+        next.awaitCanceled();
         return workflow;
     }
 

@@ -11,6 +11,7 @@ import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.util.List;
@@ -78,7 +79,9 @@ class OlderBuildsReplayTest extends MigrateFleetTestBase {
     @Override
     void registerChildren() {
         activities = registerRealChildren();
-        env.newWorker(MigrateDiskWorkflow.hostTaskQueue(HOST)).registerActivitiesImplementations(activities, new FakeLookups());
+        Worker onHost = env.newWorker(MigrateDiskWorkflow.hostTaskQueue(HOST));
+        onHost.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class);
+        onHost.registerActivitiesImplementations(activities, new FakeLookups());
     }
 
     /** Records this build's histories into {@code src/test/resources/histories/builds/<commit>/}. */
