@@ -29,8 +29,8 @@ final class MigrateDiskVersions {
     static final String CLEANUP_INCOMPLETE = "cleanup-incomplete";
 
     /**
-     * Change ID of the version that runs the short host-only steps (preflight, snapshot, overlay,
-     * active layer, clean-up) as local activities, recorded in the workflow task that asked for them
+     * Change ID of the version that runs the short host-only steps (snapshot, overlay, active layer,
+     * clean-up) as local activities, recorded in the workflow task that asked for them
      * when the workflow's own queue is where its activities go: histories recorded before it replay
      * on {@link Workflow#DEFAULT_VERSION} with every step an ordinary activity.
      */

@@ -21,6 +21,14 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
     private static final Logger log = Workflow.getLogger(MigrateDiskWorkflowImpl.class);
 
+    /**
+     * Preflight: always an ordinary activity. As a local one it would share the first workflow task
+     * with the snapshot, and if that task were lost after the snapshot ran (a worker killed, or the
+     * server rejecting the task while a search attribute is missing) the task would run again from
+     * the start, and preflight would refuse the disk this migration had just snapshotted.
+     */
+    private MigrationActivities preflightSteps;
+    /** Snapshot and overlay: ordinary activities, or the same retries as local ones. */
     private MigrationActivities quickSteps;
     private MigrationActivities longSteps;
     private MigrationActivities persistentSteps;
@@ -93,7 +101,8 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
         longSteps = StepOptions.steps(StepOptions.LONG, host);
         persistentSteps = StepOptions.steps(StepOptions.PERSISTENT, host);
         localSteps = versions.localSteps() && StepOptions.canRunLocally(host);
-        quickSteps = localSteps ? StepOptions.localSteps(StepOptions.LOCAL_QUICK) : StepOptions.steps(StepOptions.QUICK, host);
+        preflightSteps = StepOptions.steps(StepOptions.QUICK, host);
+        quickSteps = localSteps ? StepOptions.localSteps(StepOptions.LOCAL_QUICK) : preflightSteps;
         persistentShortSteps = localSteps ? StepOptions.localSteps(StepOptions.LOCAL_PERSISTENT) : persistentSteps;
         if (!versions.hostsAndFleets()) {
             return migrateOnce(request);
@@ -130,13 +139,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
     private MigrationPlan preflight(MigrateDiskRequest request) {
         try {
-            MigrationPlan checked = step(DiskPhase.PREFLIGHT, () -> shortStep(() -> quickSteps.preflight(request)));
-            if (localSteps && CancellationScope.current().isCancelRequested()) {
-                // Canceled while the local checks ran (they finish first: see shortStep): nothing was changed.
-                enterPhase(DiskPhase.CANCELED);
-                throw new CanceledFailure("canceled during preflight");
-            }
-            return checked;
+            return step(DiskPhase.PREFLIGHT, () -> preflightSteps.preflight(request));
         } catch (ActivityFailure failure) {
             if (failure.getCause() instanceof CanceledFailure) {
                 // Canceled before or while the checks ran: nothing was changed, and nothing refused.

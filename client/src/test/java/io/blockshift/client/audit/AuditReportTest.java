@@ -98,15 +98,15 @@ class AuditReportTest {
         java.time.Duration took = java.time.Duration.between(snapshot.started(), snapshot.closed());
         assertTrue(took.toMillis() >= 300 && took.toMillis() < 10_000, took::toString);
         assertEquals("/old/vm1-vda.img", step(report, "Cleanup").result().path("deleted").path(0).asText());
-        assertEquals("vm1", step(report, "Preflight").result().path("domainName").asText());
 
-        activities.refuse = true;
+        activities.failOverlay = true;
         assertThrows(WorkflowFailedException.class, () -> run("mig-4"));
-        AuditReport refused = AuditReport.of(env.getWorkflowClient().fetchHistory("mig-4"));
-        AuditReport.Step preflight = step(refused, "Preflight");
-        assertEquals("failed", preflight.outcome());
-        assertEquals("no such domain vm1", preflight.failure());
-        assertEquals(1, refused.steps().size(), refused.steps()::toString);
+        AuditReport failed = AuditReport.of(env.getWorkflowClient().fetchHistory("mig-4"));
+        AuditReport.Step overlay = step(failed, "CreateOverlay");
+        assertEquals("failed", overlay.outcome());
+        assertEquals("qemu-img create failed", overlay.failure());
+        assertEquals(List.of("DeleteOverlay", "DeleteBase", "RevertSnapshot"), failed.steps().stream()
+                .filter(AuditReport.Step::compensation).map(AuditReport.Step::activity).toList());
     }
 
     private static AuditReport.Step step(AuditReport report, String activity) {
@@ -130,7 +130,7 @@ class AuditReportTest {
     /** Answers as the real activities would for a healthy VM, or fails the mirror when asked. */
     static final class StandInActivities implements MigrationActivities {
         volatile boolean failMirror;
-        volatile boolean refuse;
+        volatile boolean failOverlay;
         volatile long snapshotMillis;
         private final MigrationPlan plan = new MigrationPlan("qemu:///system", "vm1", "6f1c2d3e-0000-4000-8000-000000000001",
                 true, "vda", "/old/vm1-vda.img", "raw", 1L << 30, 1L << 28, "/new/vm1-vda.img.blockshift-top.qcow2",
@@ -139,9 +139,6 @@ class AuditReportTest {
 
         @Override
         public MigrationPlan preflight(MigrateDiskRequest request) {
-            if (refuse) {
-                throw ApplicationFailure.newNonRetryableFailure("no such domain vm1", "Refused");
-            }
             return plan;
         }
 
@@ -169,6 +166,9 @@ class AuditReportTest {
 
         @Override
         public void createOverlay(MigrationPlan plan) {
+            if (failOverlay) {
+                throw ApplicationFailure.newNonRetryableFailure("qemu-img create failed", "CommandFailed");
+            }
         }
 
         @Override
