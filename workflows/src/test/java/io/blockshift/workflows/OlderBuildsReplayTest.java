@@ -30,8 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>{@code b356c55} holds what the build of that commit (hosts-and-fleets version 1: activities routed to the
  * request's host, children reporting to their fleet) records: a migration that completed, one rolled back at the
  * mirror, and a fleet whose real MigrateDisk children ran on a host's task queue, with one child's history.
- * The histories in {@code histories/} itself are older still, from before hosts-and-fleets. {@code 4a73f5a}
- * holds the same four from the build that added local-steps (preflight, snapshot, overlay, active layer and
+ * The histories in {@code histories/} itself are older still, from before hosts-and-fleets. {@code 0c22f99}
+ * holds the same four from the build that added local-steps (snapshot, overlay, active layer and
  * clean-up as local activities, recorded as markers) and children-on-host-queues (the fleet's child on
  * {@code blockshift-host-kvm-2}).
  *
@@ -74,14 +74,14 @@ class OlderBuildsReplayTest extends MigrateFleetTestBase {
     }
 
     @Test
-    void holdsTheHistoriesOfBuild4a73f5aWithLocalSteps() throws Exception {
+    void holdsTheHistoriesOfBuild0c22f99WithLocalSteps() throws Exception {
         for (String disk : List.of(COMPLETED, ROLLED_BACK, CHILD)) {
             assertEquals(Map.of(MigrateDiskVersions.HOSTS_AND_FLEETS, 1, MigrateDiskVersions.SEARCH_ATTRIBUTES, 1,
-                            MigrateDiskVersions.LOCAL_STEPS, 1), Histories.versionMarkers(BUILDS + "/4a73f5a/" + disk),
+                            MigrateDiskVersions.LOCAL_STEPS, 1), Histories.versionMarkers(BUILDS + "/0c22f99/" + disk),
                     disk + " took the local-steps branch");
         }
         assertEquals(Map.of(MigrateFleetVersions.CHILDREN_ON_HOST_QUEUES, 1),
-                Histories.versionMarkers(BUILDS + "/4a73f5a/" + FLEET), "the fleet started its children on the host's queue");
+                Histories.versionMarkers(BUILDS + "/0c22f99/" + FLEET), "the fleet started its children on the host's queue");
     }
 
     /** Every recorded history, as {@code <commit>/<file>}, sorted. */
