@@ -93,7 +93,7 @@ public final class BlockshiftWorker implements AutoCloseable {
         }
         factory.start();
         log.info("worker polling task queue '{}'{} in namespace '{}'; {}", taskQueue,
-                hostQueue == null ? "" : " and, for host " + host + "'s activities, '" + hostQueue + "'",
+                hostQueue == null ? "" : " and, for host " + host + "'s migrations, '" + hostQueue + "'",
                 client.getOptions().getNamespace(), description);
         return new BlockshiftWorker(factory, libvirt);
     }
