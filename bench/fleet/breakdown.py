@@ -13,7 +13,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from history_times import when  # noqa: E402
+from history_times import local_activities, when  # noqa: E402
 
 
 def seconds(a, b):
@@ -46,6 +46,10 @@ def child_figures(history):
             task_waiting += seconds(scheduled[e["workflowTaskStartedEventAttributes"]["scheduledEventId"]], when(e))
         elif kind == "EVENT_TYPE_WORKFLOW_TASK_COMPLETED":
             task_running += seconds(task_started[e["workflowTaskCompletedEventAttributes"]["startedEventId"]], when(e))
+    # Local activities run inside workflow tasks: their time is the steps' work, not the tasks'.
+    local = sum(seconds(go, done) for _, go, done, _ in local_activities(history))
+    running += local
+    task_running -= local
     return seconds(when(history[0]), when(history[-1])), running, waiting, task_waiting, task_running
 
 
@@ -77,7 +81,7 @@ children = [child_figures(events(path)) for path in sys.argv[2:]]
 print(f"| blockshift MigrateFleet: the fleet workflow's start to close (server timestamps) | "
       f"{seconds(when(fleet[0]), when(fleet[-1])):.1f} |")
 row(f"per disk ({len(children)}): MigrateDisk start to close", [c[0] for c in children])
-row("per disk: in its seven activities (libvirt calls, the copy, the checks)", [c[1] for c in children])
+row("per disk: in its seven activities, local ones included (libvirt calls, the copy, the checks)", [c[1] for c in children])
 row("**per disk: orchestration (start to close minus the activities)**", [c[0] - c[1] for c in children])
 row("per disk: of which activities waiting for the worker to pick them up", [c[2] for c in children])
 row("per disk: of which workflow tasks waiting for the worker", [c[3] for c in children])

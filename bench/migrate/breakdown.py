@@ -8,7 +8,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from history_times import when  # noqa: E402
+from history_times import local_activities, when  # noqa: E402
 
 events = json.load(open(sys.argv[1]))["events"]
 first, last = when(events[0]), when(events[-1])
@@ -23,6 +23,9 @@ for e in events:
         sid = e["activityTaskCompletedEventAttributes"]["scheduledEventId"]
         name, at = scheduled[sid]
         rows.append((name, at, started[sid], when(e)))
+# Local activities run inside a workflow task, on the worker that runs it: no wait for a worker.
+rows += [(name + " (local)", go, go, done) for name, go, done, _ in local_activities(events)]
+rows.sort(key=lambda r: r[2])
 
 total = (last - first).total_seconds()
 ms = lambda a, b: (b - a).total_seconds() * 1000

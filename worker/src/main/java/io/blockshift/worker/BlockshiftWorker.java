@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hosts blockshift's workflows ({@code MigrateDisk}, {@code MigrateFleet}) and activities on one
- * task queue and, with a host name, the activities also on {@code blockshift-host-<host>}: the
- * queue where migrations with that {@code host} send their steps.
+ * task queue and, with a host name, both also on {@code blockshift-host-<host>}: the queue where
+ * migrations with that {@code host} send their steps, and where a fleet starts their workflows.
  */
 public final class BlockshiftWorker implements AutoCloseable {
 
@@ -85,11 +85,15 @@ public final class BlockshiftWorker implements AutoCloseable {
         String hostQueue = null;
         if (host != null) {
             hostQueue = MigrateDiskWorkflow.hostTaskQueue(host);
-            register(factory.newWorker(hostQueue, options), activities, fleetActivities);
+            Worker hostWorker = factory.newWorker(hostQueue, options);
+            // Migrations started on the host's own queue (as a fleet starts its children on a host)
+            // run their short steps as local activities, in the workflow task, on this host.
+            hostWorker.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class, MigrateFleetWorkflowImpl.class);
+            register(hostWorker, activities, fleetActivities);
         }
         factory.start();
         log.info("worker polling task queue '{}'{} in namespace '{}'; {}", taskQueue,
-                hostQueue == null ? "" : " and, for host " + host + "'s activities, '" + hostQueue + "'",
+                hostQueue == null ? "" : " and, for host " + host + "'s migrations, '" + hostQueue + "'",
                 client.getOptions().getNamespace(), description);
         return new BlockshiftWorker(factory, libvirt);
     }

@@ -15,6 +15,9 @@ import java.util.Optional;
  */
 final class MigrationHistory {
 
+    /** The name the Java SDK gives the marker that records a local activity. */
+    static final String LOCAL_ACTIVITY_MARKER = "LocalActivity";
+
     private final WorkflowClient client;
     private final List<HistoryEvent> events;
 
@@ -27,12 +30,38 @@ final class MigrationHistory {
         return new MigrationHistory(client, client.fetchHistory(workflowId).getEvents());
     }
 
-    /** The activity types scheduled, in order; a retry is not scheduled again, a compensation is. */
+    /**
+     * The activity types run, in order: those scheduled and the local ones (a LocalActivity marker
+     * each); a retry is not scheduled again, a compensation is.
+     */
     List<String> scheduledActivities() {
         return events.stream()
-                .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-                .map(e -> e.getActivityTaskScheduledEventAttributes().getActivityType().getName())
+                .map(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+                        ? e.getActivityTaskScheduledEventAttributes().getActivityType().getName()
+                        : localActivityType(e))
+                .filter(type -> type != null)
                 .toList();
+    }
+
+    /** The activity types run as local activities, in order. */
+    List<String> localActivities() {
+        return events.stream().map(this::localActivityType).filter(type -> type != null).toList();
+    }
+
+    /** The steps that completed: ordinary activities' completions and local activities' markers without a failure. */
+    long completedSteps() {
+        return count(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) + events.stream()
+                .filter(e -> localActivityType(e) != null && !e.getMarkerRecordedEventAttributes().hasFailure())
+                .count();
+    }
+
+    private String localActivityType(HistoryEvent e) {
+        if (e.getEventType() != EventType.EVENT_TYPE_MARKER_RECORDED
+                || !e.getMarkerRecordedEventAttributes().getMarkerName().equals(LOCAL_ACTIVITY_MARKER)) {
+            return null;
+        }
+        Payloads type = e.getMarkerRecordedEventAttributes().getDetailsOrThrow("type");
+        return client.getOptions().getDataConverter().fromPayloads(0, Optional.of(type), String.class, String.class);
     }
 
     long count(EventType type) {
@@ -49,8 +78,13 @@ final class MigrationHistory {
                 .findFirst().orElseThrow(() -> new AssertionError(activityType + " never started"));
     }
 
-    /** What {@code activityType} returned, as the history holds it. */
+    /** What {@code activityType} returned, as the history holds it (in its completion, or its local marker). */
     <T> T result(String activityType, Class<T> type) {
+        List<HistoryEvent> local = events.stream().filter(e -> activityType.equals(localActivityType(e))).toList();
+        if (local.size() == 1) {
+            Payloads payloads = local.get(0).getMarkerRecordedEventAttributes().getDetailsOrThrow("result");
+            return client.getOptions().getDataConverter().fromPayloads(0, Optional.of(payloads), type, type);
+        }
         long scheduled = scheduledId(activityType);
         Payloads payloads = events.stream()
                 .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED)

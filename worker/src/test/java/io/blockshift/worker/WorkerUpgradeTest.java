@@ -94,6 +94,8 @@ class WorkerUpgradeTest extends LibvirtTemporalTest {
                 WorkflowReplayer.replayWorkflowExecution(history, MigrateDiskWorkflowImpl.class);
                 assertEquals(0, countEvents(history, EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES),
                         "a migration the older build started keeps the older logic to its end (no search attributes)");
+                assertEquals(List.of(), MigrationHistory.of(client, queue).localActivities(),
+                        "nor does it run local activities: every step an ordinary activity, as that build scheduled them");
 
                 Path vdbTarget = vm.dst.resolve("vdb-moved.img");
                 MigrateDiskRequest second = new MigrateDiskRequest(vm.name, "vdb", vdbTarget.toString());
@@ -114,6 +116,8 @@ class WorkerUpgradeTest extends LibvirtTemporalTest {
                         .allMatch(task -> identityPrefix(task).equals(thisJvm())), "this build's worker ran it alone");
                 assertTrue(countEvents(client.fetchHistory(secondId), EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES) > 0,
                         "a migration this build starts takes the newer logic (it sets the search attributes)");
+                assertEquals(List.of("Snapshot", "CreateOverlay", "Cleanup"), MigrationHistory.of(client, secondId).localActivities(),
+                        "and runs its short steps as local activities, on the workflow's own queue");
             }
         }
     }
@@ -171,7 +175,7 @@ class WorkerUpgradeTest extends LibvirtTemporalTest {
     private static void assertEveryStepCompletedOnceWithoutAFailedWorkflowTask(String workflowId) {
         MigrationHistory history = MigrationHistory.of(client, workflowId);
         assertEquals(WorkerCrashTest.EVERY_STEP_ONCE, history.scheduledActivities(), "each step scheduled once, no compensation");
-        assertEquals(WorkerCrashTest.EVERY_STEP_ONCE.size(), history.count(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED),
+        assertEquals(WorkerCrashTest.EVERY_STEP_ONCE.size(), history.completedSteps(),
                 "each step completed");
         assertEquals(0, history.count(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED), "failed workflow tasks");
         assertEquals(1, history.count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED));

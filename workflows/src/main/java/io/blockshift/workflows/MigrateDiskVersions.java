@@ -28,19 +28,35 @@ final class MigrateDiskVersions {
      */
     static final String CLEANUP_INCOMPLETE = "cleanup-incomplete";
 
+    /**
+     * Change ID of the version that runs the short host-only steps (snapshot, overlay, active layer,
+     * clean-up) as local activities, recorded in the workflow task that asked for them
+     * when the workflow's own queue is where its activities go: histories recorded before it replay
+     * on {@link Workflow#DEFAULT_VERSION} with every step an ordinary activity.
+     */
+    static final String LOCAL_STEPS = "local-steps";
+
     private final boolean hostsAndFleets;
     private final boolean searchAttributes;
+    private final boolean localSteps;
 
-    private MigrateDiskVersions(boolean hostsAndFleets, boolean searchAttributes) {
+    private MigrateDiskVersions(boolean hostsAndFleets, boolean searchAttributes, boolean localSteps) {
         this.hostsAndFleets = hostsAndFleets;
         this.searchAttributes = searchAttributes;
+        this.localSteps = localSteps;
     }
 
-    /** Asks the two changes every migration asks at its start, in this order. */
+    /** Asks the three changes every migration asks at its start, in this order. */
     static MigrateDiskVersions atStart() {
         int hosts = Workflow.getVersion(HOSTS_AND_FLEETS, Workflow.DEFAULT_VERSION, 1);
         int attributes = Workflow.getVersion(SEARCH_ATTRIBUTES, Workflow.DEFAULT_VERSION, 1);
-        return new MigrateDiskVersions(hosts >= 1, attributes >= 1);
+        int local = Workflow.getVersion(LOCAL_STEPS, Workflow.DEFAULT_VERSION, 1);
+        return new MigrateDiskVersions(hosts >= 1, attributes >= 1, local >= 1);
+    }
+
+    /** Whether the short host-only steps may run as local activities (where the queues allow it). */
+    boolean localSteps() {
+        return localSteps;
     }
 
     /** Whether activities go to the request's host and the end is reported to a parent fleet. */

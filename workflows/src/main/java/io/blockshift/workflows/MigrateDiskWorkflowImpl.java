@@ -21,9 +21,21 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
     private static final Logger log = Workflow.getLogger(MigrateDiskWorkflowImpl.class);
 
+    /**
+     * Preflight: always an ordinary activity. As a local one it would share the first workflow task
+     * with the snapshot, and if that task were lost after the snapshot ran (a worker killed, or the
+     * server rejecting the task while a search attribute is missing) the task would run again from
+     * the start, and preflight would refuse the disk this migration had just snapshotted.
+     */
+    private MigrationActivities preflightSteps;
+    /** Snapshot and overlay: ordinary activities, or the same retries as local ones. */
     private MigrationActivities quickSteps;
     private MigrationActivities longSteps;
     private MigrationActivities persistentSteps;
+    /** The active layer and clean-up: {@link #persistentSteps}, or the same retries as local activities. */
+    private MigrationActivities persistentShortSteps;
+    /** Whether {@link #quickSteps} and {@link #persistentShortSteps} are local activities. */
+    private boolean localSteps;
     private MigrationVisibility visibility;
 
     private final LinkedHashMap<String, Long> stepMillis = new LinkedHashMap<>();
@@ -46,14 +58,14 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
             //    held by this workflow's ID) is taken inside the snapshot activity, before anything
             //    changes, so a second migration to B stops there; the revert and the cleanup give it up.
             undo.add(persistentSteps::revertSnapshot, plan);
-            step(DiskPhase.SNAPSHOT, () -> quickSteps.snapshot(plan));
+            step(DiskPhase.SNAPSHOT, () -> shortStep(() -> quickSteps.snapshot(plan)));
             // 2. A to B: A no longer changes, so this takes as long as it takes.
             undo.add(persistentSteps::deleteBase, plan);
             clone = step(DiskPhase.CLONE, () -> longSteps.cloneBase(plan));
             visibility.cloner(clone.cloner());
             // 3. An empty B' over B.
             undo.add(persistentSteps::deleteOverlay, plan);
-            step(DiskPhase.OVERLAY, () -> quickSteps.createOverlay(plan));
+            step(DiskPhase.OVERLAY, () -> shortStep(() -> quickSteps.createOverlay(plan)));
             // 4. What the guest wrote to A' is mirrored into B', then the guest pivots onto B'.
             undo.add(persistentSteps::abortMirror, plan);
             step(DiskPhase.MIRROR, () -> longSteps.mirrorToOverlay(plan));
@@ -86,9 +98,12 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
         MigrateDiskVersions versions = MigrateDiskVersions.atStart();
         visibility = new MigrationVisibility(versions.searchAttributes());
         String host = versions.hostsAndFleets() && request != null && Hosts.isNamed(request.host) ? request.host : null;
-        quickSteps = StepOptions.steps(StepOptions.QUICK, host);
         longSteps = StepOptions.steps(StepOptions.LONG, host);
         persistentSteps = StepOptions.steps(StepOptions.PERSISTENT, host);
+        localSteps = versions.localSteps() && StepOptions.canRunLocally(host);
+        preflightSteps = StepOptions.steps(StepOptions.QUICK, host);
+        quickSteps = localSteps ? StepOptions.localSteps(StepOptions.LOCAL_QUICK) : preflightSteps;
+        persistentShortSteps = localSteps ? StepOptions.localSteps(StepOptions.LOCAL_PERSISTENT) : persistentSteps;
         if (!versions.hostsAndFleets()) {
             return migrateOnce(request);
         }
@@ -124,7 +139,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
     private MigrationPlan preflight(MigrateDiskRequest request) {
         try {
-            return step(DiskPhase.PREFLIGHT, () -> quickSteps.preflight(request));
+            return step(DiskPhase.PREFLIGHT, () -> preflightSteps.preflight(request));
         } catch (ActivityFailure failure) {
             if (failure.getCause() instanceof CanceledFailure) {
                 // Canceled before or while the checks ran: nothing was changed, and nothing refused.
@@ -145,7 +160,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
     private void cleanup() {
         try {
-            step(DiskPhase.CLEANUP, () -> persistentSteps.cleanup(plan));
+            step(DiskPhase.CLEANUP, () -> persistentShortSteps.cleanup(plan));
         } catch (ActivityFailure failure) {
             if (!MigrateDiskVersions.cleanupIncomplete()) {
                 throw failure;
@@ -158,7 +173,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
     private boolean pivotedOntoOverlay(TemporalFailure cause) {
         Layer layer;
         try {
-            layer = detached(() -> persistentSteps.activeLayer(plan));
+            layer = detached(() -> persistentShortSteps.activeLayer(plan));
         } catch (ActivityFailure unknown) {
             throw recordEnd(DiskPhase.FAILED, MigrationFailures.undecided(plan, phase, cause, unknown));
         }
@@ -225,6 +240,30 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
     private void step(DiskPhase name, Functions.Proc body) {
         step(name, () -> {
+            body.apply();
+            return null;
+        });
+    }
+
+    /**
+     * Runs a short step. A local one runs to its end even if a cancel comes meanwhile, as an ordinary
+     * one does (it does not heartbeat, so it never hears a cancel, and the stub waits for it): the
+     * SDK would otherwise resolve it as canceled at once while it still runs on the worker, and the
+     * rollback would race it. The cancel then stops the next step. A step not started yet is not
+     * started in a canceled scope, as an ordinary one is not.
+     */
+    private <T> T shortStep(Functions.Func<T> body) {
+        if (!localSteps) {
+            return body.apply();
+        }
+        if (CancellationScope.current().isCancelRequested()) {
+            throw new CanceledFailure("execute called from a canceled scope");
+        }
+        return detached(body);
+    }
+
+    private void shortStep(Functions.Proc body) {
+        shortStep(() -> {
             body.apply();
             return null;
         });

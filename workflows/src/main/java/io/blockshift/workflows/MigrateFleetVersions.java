@@ -27,6 +27,13 @@ final class MigrateFleetVersions {
      */
     static final String REFUSES_SHARED_TARGETS = "refuses-shared-targets";
 
+    /**
+     * The change that starts a child whose disk has a named host on that host's task queue, where its
+     * short steps run as local activities; runs recorded before it started every child on the
+     * fleet's queue. Asked only when such a child starts.
+     */
+    static final String CHILDREN_ON_HOST_QUEUES = "children-on-host-queues";
+
     private MigrateFleetVersions() {
     }
 
@@ -43,5 +50,10 @@ final class MigrateFleetVersions {
     /** Asked only once a disk's target is another disk's too. */
     static boolean refusesSharedTargets() {
         return Workflow.getVersion(REFUSES_SHARED_TARGETS, Workflow.DEFAULT_VERSION, 1) >= 1;
+    }
+
+    /** Asked only when a child whose disk names a host starts. */
+    static boolean childrenOnHostQueues() {
+        return Workflow.getVersion(CHILDREN_ON_HOST_QUEUES, Workflow.DEFAULT_VERSION, 1) >= 1;
     }
 }

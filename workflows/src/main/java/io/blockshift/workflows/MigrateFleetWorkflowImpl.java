@@ -234,14 +234,17 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
     private void start(FleetDisk disk) {
         state.running.put(disk.workflowId(), disk);
         run.starts++;
-        ChildWorkflowOptions options = ChildWorkflowOptions.newBuilder()
+        ChildWorkflowOptions.Builder options = ChildWorkflowOptions.newBuilder()
                 .setWorkflowId(disk.workflowId())
                 // A disk may be migrated again once its last migration ended; never twice at once.
                 .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
                 // Children outlive the run that started them (continue-as-new); cancel is explicit.
-                .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON)
-                .build();
-        MigrateDiskWorkflow child = Workflow.newChildWorkflowStub(MigrateDiskWorkflow.class, options);
+                .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON);
+        if (Hosts.isNamed(disk.request().host) && MigrateFleetVersions.childrenOnHostQueues()) {
+            // On the queue its steps go to, the child runs its short steps in its own workflow tasks.
+            options.setTaskQueue(MigrateDiskWorkflow.hostTaskQueue(disk.request().host));
+        }
+        MigrateDiskWorkflow child = Workflow.newChildWorkflowStub(MigrateDiskWorkflow.class, options.build());
         // Detached: the fleet's cancel reaches children only by the explicit cancel in cancelRunning().
         Workflow.newDetachedCancellationScope(() -> {
             Promise<MigrateDiskResult> result = Async.function(child::migrate, disk.request());

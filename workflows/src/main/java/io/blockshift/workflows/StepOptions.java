@@ -2,6 +2,7 @@ package io.blockshift.workflows;
 
 import io.temporal.activity.ActivityCancellationType;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.activity.LocalActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -21,7 +22,38 @@ final class StepOptions {
     /** Past the point of no return, and undoing: try hard, the guest's chain depends on it. */
     static final ActivityOptions PERSISTENT = options(Duration.ofHours(24), Duration.ofSeconds(10), 20, Duration.ofMinutes(1));
 
+    /**
+     * {@link #QUICK}'s timeout and retries for a step run as a local activity. A local activity cannot
+     * heartbeat, so none of these may rely on a heartbeat timeout; one that outlives the workflow task
+     * timeout keeps its task alive (the SDK completes the task at 80% of its timeout and asks for another).
+     */
+    static final LocalActivityOptions LOCAL_QUICK = local(QUICK);
+
+    /** {@link #PERSISTENT}'s timeout and retries for a step run as a local activity (active layer, clean-up). */
+    static final LocalActivityOptions LOCAL_PERSISTENT = local(PERSISTENT);
+
     private StepOptions() {
+    }
+
+    /**
+     * Whether the short steps may run as local activities: they run where the workflow task runs, so
+     * only when that is the queue they would be sent to (the workflow's own, or {@code host}'s).
+     */
+    static boolean canRunLocally(String host) {
+        String workflowQueue = Workflow.getInfo().getTaskQueue();
+        return host == null || workflowQueue.equals(MigrateDiskWorkflow.hostTaskQueue(host));
+    }
+
+    /** The steps as local activities with {@code options}: recorded as markers in the workflow task that ran them. */
+    static MigrationActivities localSteps(LocalActivityOptions options) {
+        return Workflow.newLocalActivityStub(MigrationActivities.class, options);
+    }
+
+    private static LocalActivityOptions local(ActivityOptions remote) {
+        return LocalActivityOptions.newBuilder()
+                .setStartToCloseTimeout(remote.getStartToCloseTimeout())
+                .setRetryOptions(remote.getRetryOptions())
+                .build();
     }
 
     /** The steps with {@code options}, on {@code host}'s task queue, or on the workflow's own when there is no host. */

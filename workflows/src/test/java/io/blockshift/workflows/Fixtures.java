@@ -83,6 +83,10 @@ final class Fixtures {
 
         /** Every call of a migration that succeeds, in order. */
         static final List<Call> HAPPY_PATH = List.of(PREFLIGHT, SNAPSHOT, CLONE_BASE, CREATE_OVERLAY, MIRROR, COMMIT, CLEANUP);
+        /** The steps of the happy path that run as local activities on the workflow's own queue. */
+        static final List<Call> LOCAL_STEPS = List.of(SNAPSHOT, CREATE_OVERLAY, CLEANUP);
+
+
 
         /** A migration whose mirror failed or was canceled after the guest pivoted onto B': rolled forward. */
         static final List<Call> ROLLED_FORWARD_AFTER_MIRROR = List.of(PREFLIGHT, SNAPSHOT, CLONE_BASE, CREATE_OVERLAY,

@@ -44,6 +44,8 @@ abstract class MigrateDiskTestBase {
     static final String WORKFLOW_ID = "migrate-vm1-vda";
     /** How long a test waits for something that should happen. */
     static final long PATIENCE_SECONDS = 10;
+    /** A host with a worker of its own on its queue. */
+    static final String OTHER_HOST = "kvm-other";
 
     TestWorkflowEnvironment env;
     WorkflowClient client;
@@ -66,6 +68,14 @@ abstract class MigrateDiskTestBase {
             }
         }
         worker.registerActivitiesImplementations(activities);
+        // A host's worker, as `worker --host`: a migration started on the default queue sends its
+        // steps here as ordinary activities; one started here runs its short steps locally.
+        Worker host = env.newWorker(MigrateDiskWorkflow.hostTaskQueue(OTHER_HOST), WorkerOptions.newBuilder()
+                .setDefaultHeartbeatThrottleInterval(Duration.ofMillis(20))
+                .setMaxHeartbeatThrottleInterval(Duration.ofMillis(20))
+                .build());
+        host.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class);
+        host.registerActivitiesImplementations(activities);
         env.start();
         client = env.getWorkflowClient();
     }
@@ -108,6 +118,9 @@ abstract class MigrateDiskTestBase {
      * that activity, or, for one in a detached scope that never hears of it, once the service has it.
      */
     WorkflowStub cancelDuring(Call running) throws InterruptedException {
+        if (Call.LOCAL_STEPS.contains(running)) {
+            return cancelDuringLocal(running);
+        }
         Blocker blocker = blockOn(running);
         WorkflowStub workflow = startMigration();
         blocker.awaitStarted();
@@ -117,6 +130,25 @@ abstract class MigrateDiskTestBase {
         } else {
             blocker.awaitCanceled();
         }
+        return workflow;
+    }
+
+    /**
+     * A local step hears no cancel, and the in-memory test service loses the workflow when a cancel
+     * reaches the ordinary step scheduled in the same task before it starts (ACTIVITY_UNKNOWN, the
+     * workflow never closes). So a cancel during one of those steps is tested where they are
+     * ordinary activities: on a host whose queue is not the workflow's.
+     */
+    private WorkflowStub cancelDuringLocal(Call running) throws InterruptedException {
+        Blocker blocker = blockOn(running);
+        MigrateDiskRequest request = Fixtures.request();
+        request.host = OTHER_HOST;
+        MigrateDiskWorkflow started = newWorkflow();
+        WorkflowClient.start(started::migrate, request);
+        WorkflowStub workflow = WorkflowStub.fromTyped(started);
+        blocker.awaitStarted();
+        workflow.cancel();
+        blocker.awaitCanceled();
         return workflow;
     }
 

@@ -33,6 +33,7 @@ class MigrateFleetCancelTest extends MigrateFleetTestBase {
                 .setDefaultHeartbeatThrottleInterval(Duration.ofMillis(20))
                 .setMaxHeartbeatThrottleInterval(Duration.ofMillis(20))
                 .build());
+        host.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class);
         host.registerActivitiesImplementations(activities, new FakeLookups());
     }
 

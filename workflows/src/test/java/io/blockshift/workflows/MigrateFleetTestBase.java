@@ -50,6 +50,8 @@ abstract class MigrateFleetTestBase {
     TestWorkflowEnvironment env;
     WorkflowClient client;
     Worker worker;
+    /** The children's workflow implementation, on the fleet's queue and each host's. */
+    Class<?> children = FakeMigrateDisk.class;
 
     /**
      * How long each fake child takes, in real time (an activity that sleeps: the test service's time
@@ -78,9 +80,11 @@ abstract class MigrateFleetTestBase {
         worker.registerWorkflowImplementationTypes(MigrateFleetWorkflowImpl.class);
         registerChildren();
         worker.registerActivitiesImplementations(new FakeLookups(), new SleepingWork());
-        // Disks with a host are looked up on that host's task queue.
+        // Disks with a host are looked up on that host's task queue, and their children run there.
         for (String host : HOSTS) {
-            env.newWorker(MigrateDiskWorkflow.hostTaskQueue(host)).registerActivitiesImplementations(new FakeLookups());
+            Worker onHost = env.newWorker(MigrateDiskWorkflow.hostTaskQueue(host));
+            onHost.registerWorkflowImplementationTypes(children);
+            onHost.registerActivitiesImplementations(new FakeLookups(), new SleepingWork());
         }
         env.start();
         client = env.getWorkflowClient();
@@ -88,7 +92,7 @@ abstract class MigrateFleetTestBase {
 
     /** The children: the fake unless a test says otherwise. */
     void registerChildren() {
-        worker.registerWorkflowImplementationTypes(FakeMigrateDisk.class);
+        worker.registerWorkflowImplementationTypes(children);
     }
 
     @AfterEach
@@ -170,6 +174,7 @@ abstract class MigrateFleetTestBase {
      */
     MigrationActivities registerRealChildren() {
         worker.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class);
+        children = MigrateDiskWorkflowImpl.class;
         MigrationActivities activities = mock(MigrationActivities.class, withSettings().withoutAnnotations());
         for (Call call : Call.values()) {
             if (call.happyResult != null && call != Call.PREFLIGHT) {

@@ -11,6 +11,7 @@ import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.worker.Worker;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.util.List;
@@ -29,7 +30,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>{@code b356c55} holds what the build of that commit (hosts-and-fleets version 1: activities routed to the
  * request's host, children reporting to their fleet) records: a migration that completed, one rolled back at the
  * mirror, and a fleet whose real MigrateDisk children ran on a host's task queue, with one child's history.
- * The histories in {@code histories/} itself are older still, from before hosts-and-fleets.
+ * The histories in {@code histories/} itself are older still, from before hosts-and-fleets. {@code 0c22f99}
+ * holds the same four from the build that added local-steps (snapshot, overlay, active layer and
+ * clean-up as local activities, recorded as markers) and children-on-host-queues (the fleet's child on
+ * {@code blockshift-host-kvm-2}).
  *
  * <p>To add the histories of a later build, run the recorder in a checkout of that build (a
  * {@code git worktree add --detach DIR COMMIT}) and commit the directory it writes into this one:
@@ -69,6 +73,17 @@ class OlderBuildsReplayTest extends MigrateFleetTestBase {
         }
     }
 
+    @Test
+    void holdsTheHistoriesOfBuild0c22f99WithLocalSteps() throws Exception {
+        for (String disk : List.of(COMPLETED, ROLLED_BACK, CHILD)) {
+            assertEquals(Map.of(MigrateDiskVersions.HOSTS_AND_FLEETS, 1, MigrateDiskVersions.SEARCH_ATTRIBUTES, 1,
+                            MigrateDiskVersions.LOCAL_STEPS, 1), Histories.versionMarkers(BUILDS + "/0c22f99/" + disk),
+                    disk + " took the local-steps branch");
+        }
+        assertEquals(Map.of(MigrateFleetVersions.CHILDREN_ON_HOST_QUEUES, 1),
+                Histories.versionMarkers(BUILDS + "/0c22f99/" + FLEET), "the fleet started its children on the host's queue");
+    }
+
     /** Every recorded history, as {@code <commit>/<file>}, sorted. */
     static Stream<String> recordedHistories() throws IOException, URISyntaxException {
         return Histories.under(BUILDS).stream();
@@ -78,7 +93,9 @@ class OlderBuildsReplayTest extends MigrateFleetTestBase {
     @Override
     void registerChildren() {
         activities = registerRealChildren();
-        env.newWorker(MigrateDiskWorkflow.hostTaskQueue(HOST)).registerActivitiesImplementations(activities, new FakeLookups());
+        Worker onHost = env.newWorker(MigrateDiskWorkflow.hostTaskQueue(HOST));
+        onHost.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class);
+        onHost.registerActivitiesImplementations(activities, new FakeLookups());
     }
 
     /** Records this build's histories into {@code src/test/resources/histories/builds/<commit>/}. */

@@ -17,13 +17,15 @@ class VersionChangeIdsTest {
 
     static final List<String> CHANGE_IDS = List.of(
             MigrateDiskVersions.HOSTS_AND_FLEETS, MigrateDiskVersions.SEARCH_ATTRIBUTES,
-            MigrateDiskVersions.CLEANUP_INCOMPLETE, MigrateFleetVersions.CHECKS_EARLIER_CHILDREN,
-            MigrateFleetVersions.LOOKUP_FAILURE_REFUSES, MigrateFleetVersions.REFUSES_SHARED_TARGETS);
+            MigrateDiskVersions.CLEANUP_INCOMPLETE, MigrateDiskVersions.LOCAL_STEPS,
+            MigrateFleetVersions.CHECKS_EARLIER_CHILDREN, MigrateFleetVersions.LOOKUP_FAILURE_REFUSES,
+            MigrateFleetVersions.REFUSES_SHARED_TARGETS, MigrateFleetVersions.CHILDREN_ON_HOST_QUEUES);
 
     @Test
     void theChangeIdsAreTheOnesWorkflowsInFlightRecorded() {
-        assertEquals(List.of("hosts-and-fleets", "search-attributes", "cleanup-incomplete", "checks-earlier-children",
-                "lookup-failure-refuses", "refuses-shared-targets"), CHANGE_IDS);
+        assertEquals(List.of("hosts-and-fleets", "search-attributes", "cleanup-incomplete", "local-steps",
+                "checks-earlier-children", "lookup-failure-refuses", "refuses-shared-targets", "children-on-host-queues"),
+                CHANGE_IDS);
     }
 
     @Test
@@ -37,6 +39,7 @@ class VersionChangeIdsTest {
         }
         assertTrue(CHANGE_IDS.containsAll(recorded), recorded::toString);
         assertEquals(Set.of(MigrateDiskVersions.HOSTS_AND_FLEETS, MigrateDiskVersions.SEARCH_ATTRIBUTES,
-                MigrateFleetVersions.CHECKS_EARLIER_CHILDREN), recorded, "the changes some recorded history took");
+                MigrateDiskVersions.LOCAL_STEPS, MigrateFleetVersions.CHECKS_EARLIER_CHILDREN,
+                MigrateFleetVersions.CHILDREN_ON_HOST_QUEUES), recorded, "the changes some recorded history took");
     }
 }

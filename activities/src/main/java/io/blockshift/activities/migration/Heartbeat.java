@@ -1,6 +1,7 @@
 package io.blockshift.activities.migration;
 
 import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
 
 /**
  * Tells Temporal this attempt is alive. The steps that run under a heartbeat timeout but report no
@@ -13,7 +14,15 @@ final class Heartbeat {
     private Heartbeat() {
     }
 
+    /**
+     * Skipped in a local activity (clean-up runs as one when it can): it has no heartbeat timeout, the
+     * SDK's local context drops heartbeats anyway (1.38: a no-op), and the workflow task that waits
+     * for it is kept alive by the SDK instead.
+     */
     static void now() {
-        Activity.getExecutionContext().heartbeat(null);
+        ActivityExecutionContext context = Activity.getExecutionContext();
+        if (!context.getInfo().isLocal()) {
+            context.heartbeat(null);
+        }
     }
 }

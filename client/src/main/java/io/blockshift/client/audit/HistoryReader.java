@@ -82,6 +82,7 @@ final class HistoryReader {
         Instant runClosed = null;
         int childrenStarted = 0;
         Map<Long, StepBuilder> stepsById = new HashMap<>();
+        Instant workflowClock = null;
         Map<Long, FleetDisks.ChildBuilder> childrenById = new HashMap<>();
         for (HistoryEvent e : history.getEvents()) {
             Instant at = instant(e.getEventTime());
@@ -115,6 +116,26 @@ final class HistoryReader {
                         if (outcome != null) {
                             disks.signaled(outcome, at);
                         }
+                    }
+                }
+                case EVENT_TYPE_WORKFLOW_TASK_STARTED -> workflowClock = at;
+                case EVENT_TYPE_MARKER_RECORDED -> {
+                    LocalActivityMarker local = LocalActivityMarker.of(e.getMarkerRecordedEventAttributes());
+                    if (local != null) {
+                        // Local steps run one after another in the workflow task, each from where the
+                        // workflow's clock stood (the task's start, or the step before) to its marker's time.
+                        Instant ended = local.finished() != null ? local.finished() : at;
+                        StepBuilder step = new StepBuilder(local.activityType(), workflowClock, local.input(), number);
+                        step.started = workflowClock;
+                        step.attempts = local.attempt();
+                        steps.add(step);
+                        if (local.failure() != null) {
+                            step.close(ended, FAILED, null, message(local.failure()));
+                        } else {
+                            step.close(ended, COMPLETED, local.result(), null);
+                            answered(step, ended);
+                        }
+                        workflowClock = ended;
                     }
                 }
                 case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED -> {

@@ -86,6 +86,34 @@ class AuditReportTest {
         assertEquals("vm1", mirror.input().path("domainName").asText());
     }
 
+    @Test
+    void localStepsAreListedFromTheirMarkersWithTheirDurationsResultsAndFailures() {
+        activities.snapshotMillis = 300;
+        run("mig-3");
+
+        AuditReport report = AuditReport.of(env.getWorkflowClient().fetchHistory("mig-3"));
+
+        AuditReport.Step snapshot = step(report, "Snapshot");
+        assertEquals("completed", snapshot.outcome());
+        java.time.Duration took = java.time.Duration.between(snapshot.started(), snapshot.closed());
+        assertTrue(took.toMillis() >= 300 && took.toMillis() < 10_000, took::toString);
+        assertEquals("/old/vm1-vda.img", step(report, "Cleanup").result().path("deleted").path(0).asText());
+
+        activities.failOverlay = true;
+        assertThrows(WorkflowFailedException.class, () -> run("mig-4"));
+        AuditReport failed = AuditReport.of(env.getWorkflowClient().fetchHistory("mig-4"));
+        AuditReport.Step overlay = step(failed, "CreateOverlay");
+        assertEquals("failed", overlay.outcome());
+        assertEquals("qemu-img create failed", overlay.failure());
+        assertEquals(List.of("DeleteOverlay", "DeleteBase", "RevertSnapshot"), failed.steps().stream()
+                .filter(AuditReport.Step::compensation).map(AuditReport.Step::activity).toList());
+    }
+
+    private static AuditReport.Step step(AuditReport report, String activity) {
+        return report.steps().stream().filter(s -> s.activity().equals(activity)).findFirst().orElseThrow(
+                () -> new AssertionError(activity + " not in " + report.steps()));
+    }
+
     private void run(String workflowId) {
         MigrateDiskWorkflow workflow = env.getWorkflowClient().newWorkflowStub(MigrateDiskWorkflow.class,
                 WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(workflowId)
@@ -102,6 +130,8 @@ class AuditReportTest {
     /** Answers as the real activities would for a healthy VM, or fails the mirror when asked. */
     static final class StandInActivities implements MigrationActivities {
         volatile boolean failMirror;
+        volatile boolean failOverlay;
+        volatile long snapshotMillis;
         private final MigrationPlan plan = new MigrationPlan("qemu:///system", "vm1", "6f1c2d3e-0000-4000-8000-000000000001",
                 true, "vda", "/old/vm1-vda.img", "raw", 1L << 30, 1L << 28, "/new/vm1-vda.img.blockshift-top.qcow2",
                 "/new/vm1-vda.img", "/new/vm1-vda.img.blockshift-partial", "/new/vm1-vda.img.blockshift-overlay.qcow2",
@@ -114,6 +144,11 @@ class AuditReportTest {
 
         @Override
         public void snapshot(MigrationPlan plan) {
+            try {
+                Thread.sleep(snapshotMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         @Override
@@ -131,6 +166,9 @@ class AuditReportTest {
 
         @Override
         public void createOverlay(MigrationPlan plan) {
+            if (failOverlay) {
+                throw ApplicationFailure.newNonRetryableFailure("qemu-img create failed", "CommandFailed");
+            }
         }
 
         @Override
