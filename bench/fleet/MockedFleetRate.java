@@ -21,7 +21,7 @@ import io.blockshift.worker.TemporalConnection;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
-import java.nio.file.Files;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +80,7 @@ public final class MockedFleetRate {
     /** One fleet of {@code disks} on a worker of its own; the seconds from its start to its result. */
     private static double fleet(WorkflowClient client, int disks, int maxConcurrent, String name) {
         String queue = "bs-bench-" + UUID.randomUUID();
-        BlockshiftWorker worker = BlockshiftWorker.start(client, queue, null, new ZeroTimeSteps(), new ZeroTimeLookups(), null,
+        BlockshiftWorker worker = BlockshiftWorker.start(client, queue, null, zeroTimeSteps(), new ZeroTimeLookups(), null,
                 "zero-time activities");
         try {
             List<MigrateDiskRequest> requests = new ArrayList<>();
@@ -111,64 +111,29 @@ public final class MockedFleetRate {
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
-    /** Every step answers at once, as a happy path would. */
-    static final class ZeroTimeSteps implements MigrationActivities {
-        @Override
-        public MigrationPlan preflight(MigrateDiskRequest r) {
-            return new MigrationPlan("qemu:///system", r.domain, UUID.nameUUIDFromBytes(r.domain.getBytes()).toString(), true,
-                    r.disk, "/old/" + r.domain + ".img", "raw", 1L << 30, 1L << 28, r.target + ".blockshift-top.qcow2",
-                    r.target, r.target + ".blockshift-partial", r.target + ".blockshift-overlay.qcow2", "sparse",
-                    "auto: sparse", 0, false, false);
-        }
+    /** Every step answers at once, as a happy path would; the undoing steps are never called. */
+    static MigrationActivities zeroTimeSteps() {
+        return (MigrationActivities) Proxy.newProxyInstance(MigrationActivities.class.getClassLoader(),
+                new Class<?>[] {MigrationActivities.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "preflight" -> plan((MigrateDiskRequest) args[0]);
+                    case "cloneBase" -> new CloneReport("sparse", "auto: sparse", 1L << 30, 1L << 28, 0, "crc32c", "0badcafe",
+                            "0badcafe");
+                    case "mirrorToOverlay" -> new BlockJobReport("copy", 0, 0, 1, false);
+                    case "commitOverlay" -> new BlockJobReport("commit", 0, 0, 1, false);
+                    case "activeLayer" -> Layer.TARGET;
+                    case "cleanup" -> new CleanupReport(List.of(), List.of(), List.of());
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    case "toString" -> "zero-time steps";
+                    default -> null;
+                });
+    }
 
-        @Override
-        public void snapshot(MigrationPlan plan) {
-        }
-
-        @Override
-        public void revertSnapshot(MigrationPlan plan) {
-        }
-
-        @Override
-        public CloneReport cloneBase(MigrationPlan plan) {
-            return new CloneReport("sparse", "auto: sparse", 1L << 30, 1L << 28, 0, "crc32c", "0badcafe", "0badcafe");
-        }
-
-        @Override
-        public void deleteBase(MigrationPlan plan) {
-        }
-
-        @Override
-        public void createOverlay(MigrationPlan plan) {
-        }
-
-        @Override
-        public void deleteOverlay(MigrationPlan plan) {
-        }
-
-        @Override
-        public BlockJobReport mirrorToOverlay(MigrationPlan plan) {
-            return new BlockJobReport("copy", 0, 0, 1, false);
-        }
-
-        @Override
-        public void abortMirror(MigrationPlan plan) {
-        }
-
-        @Override
-        public Layer activeLayer(MigrationPlan plan) {
-            return Layer.TARGET;
-        }
-
-        @Override
-        public BlockJobReport commitOverlay(MigrationPlan plan) {
-            return new BlockJobReport("commit", 0, 0, 1, false);
-        }
-
-        @Override
-        public CleanupReport cleanup(MigrationPlan plan) {
-            return new CleanupReport(List.of(plan.source(), plan.top(), plan.overlay()), List.of(), List.of());
-        }
+    private static MigrationPlan plan(MigrateDiskRequest r) {
+        return new MigrationPlan("qemu:///system", r.domain, UUID.nameUUIDFromBytes(r.domain.getBytes()).toString(), true,
+                r.disk, "/old/" + r.domain + ".img", "raw", 1L << 30, 1L << 28, r.target + ".blockshift-top.qcow2",
+                r.target, r.target + ".blockshift-partial", r.target + ".blockshift-overlay.qcow2", "sparse",
+                "auto: sparse", 0, false, false);
     }
 
     /** Every disk exists and is 1 GiB; no child has closed unseen. */
