@@ -6,8 +6,12 @@ import io.temporal.workflow.Workflow;
  * The {@code Workflow.getVersion} changes of {@code MigrateDisk}: histories recorded before a change
  * replay on {@link Workflow#DEFAULT_VERSION} and take the older branch. Each is asked where, and
  * only where, it always was: a new place would add a marker that an older history lacks.
+ *
+ * @param hostsAndFleets whether activities go to the request's host and the end is reported to a parent fleet
+ * @param searchAttributes whether the migration keeps its search attributes up to date
+ * @param localSteps whether the short host-only steps may run as local activities (where the queues allow it)
  */
-final class MigrateDiskVersions {
+record MigrateDiskVersions(boolean hostsAndFleets, boolean searchAttributes, boolean localSteps) {
 
     /**
      * Change ID of the version that routes activities to the request's host and reports to a parent
@@ -36,37 +40,12 @@ final class MigrateDiskVersions {
      */
     static final String LOCAL_STEPS = "local-steps";
 
-    private final boolean hostsAndFleets;
-    private final boolean searchAttributes;
-    private final boolean localSteps;
-
-    private MigrateDiskVersions(boolean hostsAndFleets, boolean searchAttributes, boolean localSteps) {
-        this.hostsAndFleets = hostsAndFleets;
-        this.searchAttributes = searchAttributes;
-        this.localSteps = localSteps;
-    }
-
     /** Asks the three changes every migration asks at its start, in this order. */
     static MigrateDiskVersions atStart() {
         int hosts = Workflow.getVersion(HOSTS_AND_FLEETS, Workflow.DEFAULT_VERSION, 1);
         int attributes = Workflow.getVersion(SEARCH_ATTRIBUTES, Workflow.DEFAULT_VERSION, 1);
         int local = Workflow.getVersion(LOCAL_STEPS, Workflow.DEFAULT_VERSION, 1);
         return new MigrateDiskVersions(hosts >= 1, attributes >= 1, local >= 1);
-    }
-
-    /** Whether the short host-only steps may run as local activities (where the queues allow it). */
-    boolean localSteps() {
-        return localSteps;
-    }
-
-    /** Whether activities go to the request's host and the end is reported to a parent fleet. */
-    boolean hostsAndFleets() {
-        return hostsAndFleets;
-    }
-
-    /** Whether the migration keeps its search attributes up to date. */
-    boolean searchAttributes() {
-        return searchAttributes;
     }
 
     /** Asked only once clean-up failed after the guest moved: whether that ends as CleanupIncomplete. */
