@@ -3,7 +3,6 @@ package io.blockshift.client;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -33,26 +32,28 @@ public final class TemporalClient implements AutoCloseable {
 
     /** Connects to {@code address} if a frontend answers there within {@code timeout}. */
     public static Optional<TemporalClient> connectIfAnswers(String address, String namespace, Duration timeout) {
-        return connectIfAnswers(address, namespace, timeout, null);
+        return connectIfAnswers(address, namespace, timeout, ConnectionOptions.PLAIN);
     }
 
-    /** Connects over TLS ({@code tls} not null) to {@code address} if a frontend answers there within {@code timeout}. */
-    public static Optional<TemporalClient> connectIfAnswers(String address, String namespace, Duration timeout, SslContext tls) {
+    /** Connects with {@code options} to {@code address} if a frontend answers there within {@code timeout}. */
+    public static Optional<TemporalClient> connectIfAnswers(String address, String namespace, Duration timeout,
+            ConnectionOptions options) {
         try {
-            return Optional.of(connectWithin(address, namespace, timeout, tls));
+            return Optional.of(connectWithin(address, namespace, timeout, options));
         } catch (RuntimeException nothingAnswers) {
             return Optional.empty();
         }
     }
 
     /**
-     * Connects over TLS ({@code tls} not null) to {@code address}, or throws why no frontend
-     * answered there within {@code timeout} (refused, a TLS handshake that failed, ...).
+     * Connects with {@code options} to {@code address}, or throws why no frontend answered there
+     * within {@code timeout} (refused, a TLS handshake that failed, ...).
      */
-    public static TemporalClient connectWithin(String address, String namespace, Duration timeout, SslContext tls) {
+    public static TemporalClient connectWithin(String address, String namespace, Duration timeout,
+            ConnectionOptions options) {
         NioEventLoopGroup network = new NioEventLoopGroup(1, new DefaultThreadFactory("temporal-network", true));
         try {
-            WorkflowServiceStubs service = WorkflowServiceStubs.newConnectedServiceStubs(options(address, network, tls), timeout);
+            WorkflowServiceStubs service = WorkflowServiceStubs.newConnectedServiceStubs(stubOptions(address, network, options), timeout);
             return new TemporalClient(network, service, namespace);
         } catch (RuntimeException nothingAnswers) {
             network.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -75,7 +76,7 @@ public final class TemporalClient implements AutoCloseable {
     /** Connects to {@code address}, which is known to answer (or will, soon). */
     public static TemporalClient connect(String address, String namespace) {
         NioEventLoopGroup network = new NioEventLoopGroup(1, new DefaultThreadFactory("temporal-network", true));
-        return new TemporalClient(network, WorkflowServiceStubs.newServiceStubs(options(address, network, null)), namespace);
+        return new TemporalClient(network, WorkflowServiceStubs.newServiceStubs(stubOptions(address, network, ConnectionOptions.PLAIN)), namespace);
     }
 
     public WorkflowClient client() {
@@ -89,14 +90,25 @@ public final class TemporalClient implements AutoCloseable {
         network.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(1, TimeUnit.SECONDS);
     }
 
-    private static WorkflowServiceStubsOptions options(String address, NioEventLoopGroup network, SslContext tls) {
+    private static WorkflowServiceStubsOptions stubOptions(String address, NioEventLoopGroup network,
+            ConnectionOptions connection) {
         WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder()
                 .setTarget(address)
                 .setChannelInitializer(builder -> ((NettyChannelBuilder) builder)
                         .eventLoopGroup(network)
                         .channelType(NioSocketChannel.class));
-        if (tls != null) {
-            options.setSslContext(tls);
+        if (connection.tls() != null) {
+            options.setSslContext(connection.tls());
+        }
+        if (connection.apiKey() != null) {
+            String key = connection.apiKey();
+            options.addApiKey(() -> key); // which also turns TLS on, as Temporal Cloud needs
+        }
+        if (connection.plainText()) {
+            options.setEnableHttps(false);
+        }
+        if (connection.metrics() != null) {
+            options.setMetricsScope(connection.metrics());
         }
         return options.build();
     }

@@ -5,6 +5,7 @@ import io.blockshift.activities.fleet.LibvirtFleetActivities;
 import io.blockshift.activities.libvirt.LibvirtConnections;
 import io.blockshift.activities.migration.LibvirtMigrationActivities;
 import io.blockshift.cloners.Cloners;
+import io.blockshift.worker.metrics.WorkerMetrics;
 import io.blockshift.workflows.FleetActivities;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskWorkflow;
@@ -14,6 +15,7 @@ import io.blockshift.workflows.MigrationActivities;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -52,10 +54,17 @@ public final class BlockshiftWorker implements AutoCloseable {
      * host's activity task queue.
      */
     public static BlockshiftWorker start(WorkflowClient client, String taskQueue, String host, StorageRoots roots) {
+        return start(client, taskQueue, host, roots, null);
+    }
+
+    /** As {@link #start(WorkflowClient, String, String, StorageRoots)}, its steps and migrations measured by {@code metrics} (may be null). */
+    public static BlockshiftWorker start(WorkflowClient client, String taskQueue, String host, StorageRoots roots,
+            WorkerMetrics metrics) {
         LibvirtConnections libvirt = new LibvirtConnections();
         Cloners cloners = Cloners.discover();
         return start(client, taskQueue, host, new LibvirtMigrationActivities(libvirt, roots, cloners),
-                new LibvirtFleetActivities(libvirt, roots), libvirt, "storage roots " + roots + ", cloners " + cloners.names());
+                new LibvirtFleetActivities(libvirt, roots), libvirt, "storage roots " + roots + ", cloners " + cloners.names(),
+                metrics);
     }
 
     /** Starts a worker with the given activities (tests wrap the real ones to inject faults); no fleets. */
@@ -70,11 +79,22 @@ public final class BlockshiftWorker implements AutoCloseable {
      */
     public static BlockshiftWorker start(WorkflowClient client, String taskQueue, String host,
             MigrationActivities activities, FleetActivities fleetActivities, LibvirtConnections libvirt, String description) {
+        return start(client, taskQueue, host, activities, fleetActivities, libvirt, description, null);
+    }
+
+    private static BlockshiftWorker start(WorkflowClient client, String taskQueue, String host,
+            MigrationActivities activities, FleetActivities fleetActivities, LibvirtConnections libvirt, String description,
+            WorkerMetrics metrics) {
         if (host != null && !MigrateDiskRequest.validHost(host)) {
             throw new IllegalArgumentException("host '" + host + "' is not a host name: letters, digits, '.', '-' and '_' only");
         }
         SearchAttributeRegistration.ensureRegistered(client);
-        WorkerFactory factory = WorkerFactory.newInstance(client);
+        WorkerFactoryOptions.Builder factoryOptions = WorkerFactoryOptions.newBuilder();
+        if (metrics != null) {
+            factoryOptions.setWorkerInterceptors(metrics.interceptor());
+            metrics.watchFleets(client);
+        }
+        WorkerFactory factory = WorkerFactory.newInstance(client, factoryOptions.build());
         WorkerOptions options = WorkerOptions.newBuilder()
                 .setMaxHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
                 .setDefaultHeartbeatThrottleInterval(HEARTBEAT_THROTTLE)
@@ -95,6 +115,9 @@ public final class BlockshiftWorker implements AutoCloseable {
         log.info("worker polling task queue '{}'{} in namespace '{}'; {}", taskQueue,
                 hostQueue == null ? "" : " and, for host " + host + "'s migrations, '" + hostQueue + "'",
                 client.getOptions().getNamespace(), description);
+        if (metrics != null) {
+            log.info("metrics on http://localhost:{}{}", metrics.port(), WorkerMetrics.PATH);
+        }
         return new BlockshiftWorker(factory, libvirt);
     }
 

@@ -1,5 +1,6 @@
 package io.blockshift.worker;
 
+import com.uber.m3.tally.Scope;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -18,8 +19,16 @@ public final class TemporalConnection {
     }
 
     public static WorkflowClient connect(String target, String namespace) {
-        WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(
-                WorkflowServiceStubsOptions.newBuilder().setTarget(target).build());
+        return connect(target, namespace, null);
+    }
+
+    /** A client whose SDK reports its metrics to {@code metrics} (null: nowhere). */
+    public static WorkflowClient connect(String target, String namespace, Scope metrics) {
+        WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(target);
+        if (metrics != null) {
+            options.setMetricsScope(metrics);
+        }
+        WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(options.build());
         return WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
     }
 

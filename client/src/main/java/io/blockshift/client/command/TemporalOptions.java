@@ -1,5 +1,6 @@
 package io.blockshift.client.command;
 
+import io.blockshift.client.ConnectionOptions;
 import io.blockshift.client.ExitCodes;
 import io.blockshift.client.TemporalClient;
 import io.blockshift.worker.TemporalConnection;
@@ -35,9 +36,10 @@ final class TemporalOptions {
             description = "Task queue the workers poll (default: ${DEFAULT-VALUE}).")
     String taskQueue;
 
-    @Option(names = "--tls", description = "Connect over TLS, trusting the system's certificate authorities"
-            + " (implied by the other --tls-* options).")
-    boolean tls;
+    @Option(names = "--tls", negatable = true, description = "Connect over TLS, trusting the system's certificate"
+            + " authorities (implied by the other --tls-* options and by --api-key); --no-tls sends an API key over a"
+            + " plain connection (a local or test server).")
+    Boolean tls;
 
     @Option(names = "--tls-ca", paramLabel = "PEM", description = "Trust the server certificate's authority in this"
             + " PEM file (a private CA) instead of the system's.")
@@ -49,14 +51,31 @@ final class TemporalOptions {
     @Option(names = "--tls-key", paramLabel = "PEM", description = "The client certificate's private key, PKCS#8 PEM.")
     Path tlsKey;
 
+    @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:TEMPORAL_API_KEY}",
+            showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER,
+            description = "API key sent as a bearer token, over TLS unless --no-tls (Temporal Cloud). Default: the TEMPORAL_API_KEY"
+                    + " environment variable, which other users cannot read in the process list. Never printed.")
+    String apiKey;
+
     /** A client of the server at {@link #address}, if one answers within {@code timeout}. */
     Optional<TemporalClient> connectIfAnswers(Duration timeout) {
-        return TemporalClient.connectIfAnswers(address, namespace, timeout, sslContext());
+        return connectIfAnswers(timeout, connectionOptions());
+    }
+
+    /** A client of the server at {@link #address} with {@code options}, if one answers within {@code timeout}. */
+    Optional<TemporalClient> connectIfAnswers(Duration timeout, ConnectionOptions options) {
+        return TemporalClient.connectIfAnswers(address, namespace, timeout, options);
     }
 
     /** A client of the server at {@link #address}; throws why when none answers within {@code timeout}. */
     TemporalClient connect(Duration timeout) {
-        return TemporalClient.connectWithin(address, namespace, timeout, sslContext());
+        return TemporalClient.connectWithin(address, namespace, timeout, connectionOptions());
+    }
+
+    /** TLS and the API key as the options ask. */
+    ConnectionOptions connectionOptions() {
+        return new ConnectionOptions(sslContext(), Boolean.FALSE.equals(tls),
+                apiKey == null || apiKey.isBlank() ? null : apiKey, null);
     }
 
     /**
@@ -67,7 +86,8 @@ final class TemporalOptions {
     boolean serverNamed() {
         ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
         return (parsed != null && parsed.hasMatchedOption("--temporal"))
-                || tls || tlsCa != null || tlsCert != null || tlsKey != null;
+                || parsed != null && parsed.hasMatchedOption("--api-key")
+                || tls != null || tlsCa != null || tlsCert != null || tlsKey != null;
     }
 
     /** What a command does with a client of the server: its exit status. */
@@ -93,7 +113,12 @@ final class TemporalOptions {
 
     /** The TLS settings the options ask for, or null for a plain connection. */
     SslContext sslContext() {
-        if (!tls && tlsCa == null && tlsCert == null && tlsKey == null) {
+        boolean files = tlsCa != null || tlsCert != null || tlsKey != null;
+        if (Boolean.FALSE.equals(tls) && files) {
+            throw new ParameterException(spec.commandLine(), "--no-tls and --tls-ca/--tls-cert/--tls-key contradict each"
+                    + " other: drop --no-tls to connect over TLS with those files");
+        }
+        if (!Boolean.TRUE.equals(tls) && !files) {
             return null;
         }
         if ((tlsCert == null) != (tlsKey == null)) {

@@ -2,11 +2,15 @@ package io.blockshift.client.command;
 
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.client.BlockshiftCli;
+import io.blockshift.client.ConnectionOptions;
 import io.blockshift.client.ExitCodes;
 import io.blockshift.client.Interrupts;
 import io.blockshift.client.TemporalClient;
 import io.blockshift.worker.BlockshiftWorker;
+import io.blockshift.worker.metrics.WorkerMetrics;
 import io.blockshift.workflows.MigrateDiskRequest;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,14 +45,45 @@ public final class WorkerCommand implements Callable<Integer> {
                     + " (task queue blockshift-host-NAME). Give each host's worker its own name.")
     String host;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Serve Prometheus metrics on http://ADDRESS:PORT/metrics: the Temporal SDK's worker metrics"
+                    + " (temporal_*) and blockshift's (blockshift_*: migrations by outcome, step durations, bytes cloned,"
+                    + " block-job bytes remaining, fleet disks by state). Off unless given.")
+    Integer metricsPort;
+
+    @Option(names = "--metrics-address", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address the metrics listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 lets a Prometheus on"
+                    + " another host scrape).")
+    String metricsAddress;
+
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, IOException {
         BlockshiftCli.logLevel("INFO");
         if (host != null && !MigrateDiskRequest.validHost(host)) {
             System.err.println("--host '" + host + "' is not a host name: letters, digits, '.', '-' and '_' only");
             return ExitCodes.USAGE;
         }
-        Optional<TemporalClient> server = temporal.connectIfAnswers(Duration.ofSeconds(5));
+        if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+            System.err.println("--metrics-port " + metricsPort + " is not a port: give 1 to 65535 (0: any free port)");
+            return ExitCodes.USAGE;
+        }
+        WorkerMetrics metrics;
+        try {
+            metrics = metricsPort == null ? null : WorkerMetrics.serve(new InetSocketAddress(metricsAddress, metricsPort));
+        } catch (IOException e) {
+            System.err.println("cannot serve metrics on " + metricsAddress + ":" + metricsPort + ": " + e.getMessage()
+                    + "; choose another --metrics-port or --metrics-address");
+            return ExitCodes.USAGE;
+        }
+        try (metrics) {
+            return run(metrics);
+        }
+    }
+
+    private int run(WorkerMetrics metrics) throws InterruptedException {
+        ConnectionOptions connection = temporal.connectionOptions();
+        Optional<TemporalClient> server = temporal.connectIfAnswers(Duration.ofSeconds(5),
+                metrics == null ? connection : connection.withMetrics(metrics.sdkScope()));
         if (server.isEmpty()) {
             System.err.println("no Temporal server answers at " + temporal.address + "; start one (for example:"
                     + " temporal server start-dev --db-filename /var/lib/blockshift/temporal.db) or give --temporal");
@@ -60,9 +95,12 @@ public final class WorkerCommand implements Callable<Integer> {
         try (TemporalClient client = server.get();
                 Interrupts.Registration ignored = Interrupts.onInterrupt(stop::countDown);
                 BlockshiftWorker worker = BlockshiftWorker.start(client.client(), temporal.taskQueue, host,
-                        new StorageRoots(roots))) {
+                        new StorageRoots(roots), metrics)) {
             System.err.println("blockshift worker running; SIGTERM or Ctrl-C stops it (a step in flight is retried by"
                     + " the next worker)");
+            if (metrics != null) {
+                System.err.println("metrics on http://" + metricsAddress + ":" + metrics.port() + WorkerMetrics.PATH);
+            }
             stop.await();
             System.err.println("stopping the worker");
         }
