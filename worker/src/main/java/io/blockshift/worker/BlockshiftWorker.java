@@ -18,6 +18,8 @@ import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,10 +40,12 @@ public final class BlockshiftWorker implements AutoCloseable {
 
     private final WorkerFactory factory;
     private final LibvirtConnections libvirt;
+    private final RunningSteps steps;
 
-    private BlockshiftWorker(WorkerFactory factory, LibvirtConnections libvirt) {
+    private BlockshiftWorker(WorkerFactory factory, LibvirtConnections libvirt, RunningSteps steps) {
         this.factory = factory;
         this.libvirt = libvirt;
+        this.steps = steps;
     }
 
     /** Starts a worker with blockshift's own activities. */
@@ -89,10 +93,13 @@ public final class BlockshiftWorker implements AutoCloseable {
             throw new IllegalArgumentException("host '" + host + "' is not a host name: letters, digits, '.', '-' and '_' only");
         }
         SearchAttributeRegistration.ensureRegistered(client);
+        RunningSteps steps = new RunningSteps();
         WorkerFactoryOptions.Builder factoryOptions = WorkerFactoryOptions.newBuilder();
         if (metrics != null) {
-            factoryOptions.setWorkerInterceptors(metrics.interceptor());
+            factoryOptions.setWorkerInterceptors(steps, metrics.interceptor());
             metrics.watchFleets(client);
+        } else {
+            factoryOptions.setWorkerInterceptors(steps);
         }
         WorkerFactory factory = WorkerFactory.newInstance(client, factoryOptions.build());
         WorkerOptions options = WorkerOptions.newBuilder()
@@ -115,10 +122,7 @@ public final class BlockshiftWorker implements AutoCloseable {
         log.info("worker polling task queue '{}'{} in namespace '{}'; {}", taskQueue,
                 hostQueue == null ? "" : " and, for host " + host + "'s migrations, '" + hostQueue + "'",
                 client.getOptions().getNamespace(), description);
-        if (metrics != null) {
-            log.info("metrics on http://localhost:{}{}", metrics.port(), WorkerMetrics.PATH);
-        }
-        return new BlockshiftWorker(factory, libvirt);
+        return new BlockshiftWorker(factory, libvirt, steps);
     }
 
     private static void register(Worker worker, MigrationActivities activities, FleetActivities fleetActivities) {
@@ -131,13 +135,38 @@ public final class BlockshiftWorker implements AutoCloseable {
 
     /** Blocks until the worker is shut down. */
     public void awaitTermination() {
-        factory.awaitTermination(Long.MAX_VALUE, java.util.concurrent.TimeUnit.DAYS);
+        factory.awaitTermination(Long.MAX_VALUE, TimeUnit.DAYS);
+    }
+
+    /**
+     * Stops polling and lets the steps in flight finish for up to {@code grace}, then stops what
+     * still runs. The long steps (the copy, the block jobs) are stopped at once: their retry resumes
+     * on another worker from the copy's durable offset or the block job libvirt keeps, and the
+     * failure this attempt reports lets the server retry now rather than after a heartbeat timeout.
+     *
+     * @return whether everything in flight ended within {@code grace}
+     */
+    public boolean drain(Duration grace) throws InterruptedException {
+        factory.shutdown();
+        List<String> stopped = steps.interruptResumable();
+        log.info("draining: polling stopped{}; waiting up to {} s for {}", stopped.isEmpty() ? ""
+                : "; stopped " + stopped + " for another worker to resume", grace.toSeconds(),
+                steps.types().isEmpty() ? "nothing" : steps.types());
+        factory.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+        boolean drained = factory.isTerminated();
+        if (!drained) {
+            log.warn("drain: {} still running after {} s; stopping them: each is retried on another worker",
+                    steps.types(), grace.toSeconds());
+            factory.shutdownNow();
+            factory.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        return drained;
     }
 
     @Override
     public void close() {
         factory.shutdown();
-        factory.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        factory.awaitTermination(10, TimeUnit.SECONDS);
         if (libvirt != null) {
             libvirt.close();
         }

@@ -165,7 +165,7 @@ class WorkerCrashTest extends LibvirtTemporalTest {
     }
 
     /** Starts a MigrateDisk on a task queue of its own, named as its workflow id, and returns that name. */
-    private static String startMigration(MigrateDiskRequest request) {
+    static String startMigration(MigrateDiskRequest request) {
         String queue = TestVm.PREFIX + UUID.randomUUID();
         WorkflowClient.start(workflow(queue)::migrate, request);
         return queue;

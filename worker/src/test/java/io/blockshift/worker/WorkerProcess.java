@@ -15,6 +15,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class WorkerProcess implements AutoCloseable {
 
+    /** How long a SIGTERM lets the quick steps in flight finish. */
+    static final java.time.Duration DRAIN = java.time.Duration.ofSeconds(10);
+
     private final Process process;
     private final Path log;
 
@@ -40,6 +43,14 @@ final class WorkerProcess implements AutoCloseable {
         BlockshiftWorker worker = BlockshiftWorker.start(
                 TemporalConnection.connect(args[0], TemporalConnection.DEFAULT_NAMESPACE), args[1],
                 new StorageRoots(List.of(Path.of(args[2]))));
+        // SIGTERM drains, as `blockshift worker` does on its own signal handler.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                worker.drain(DRAIN);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "drain"));
         worker.awaitTermination();
     }
 
@@ -66,6 +77,16 @@ final class WorkerProcess implements AutoCloseable {
         process.destroyForcibly();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             throw new AssertionError("worker process " + process.pid() + " survived SIGKILL");
+        }
+        return process.exitValue();
+    }
+
+    /** SIGTERM, as systemd or an operator stops a worker; returns the exit status once the process is gone. */
+    int terminate() throws InterruptedException {
+        // The handle's, not Process.destroy(): that also closes the child's stdin, which ends it at once.
+        process.toHandle().destroy();
+        if (!process.waitFor(DRAIN.toSeconds() + 20, TimeUnit.SECONDS)) {
+            throw new AssertionError("worker process " + process.pid() + " did not end within its drain after SIGTERM");
         }
         return process.exitValue();
     }

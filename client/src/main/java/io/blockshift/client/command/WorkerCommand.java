@@ -45,6 +45,12 @@ public final class WorkerCommand implements Callable<Integer> {
                     + " (task queue blockshift-host-NAME). Give each host's worker its own name.")
     String host;
 
+    @Option(names = "--drain-seconds", paramLabel = "SECONDS", defaultValue = "30",
+            description = "On SIGTERM or Ctrl-C: stop polling, stop the long steps at once (a copy or block job"
+                    + " resumes on another worker from its durable offset or the job libvirt keeps), let the quick"
+                    + " steps in flight finish for up to SECONDS, then exit (default: ${DEFAULT-VALUE}).")
+    int drainSeconds;
+
     @Option(names = "--metrics-port", paramLabel = "PORT",
             description = "Serve Prometheus metrics on http://ADDRESS:PORT/metrics: the Temporal SDK's worker metrics"
                     + " (temporal_*) and blockshift's (blockshift_*: migrations by outcome, step durations, bytes cloned,"
@@ -61,6 +67,10 @@ public final class WorkerCommand implements Callable<Integer> {
         BlockshiftCli.logLevel("INFO");
         if (host != null && !MigrateDiskRequest.validHost(host)) {
             System.err.println("--host '" + host + "' is not a host name: letters, digits, '.', '-' and '_' only");
+            return ExitCodes.USAGE;
+        }
+        if (drainSeconds < 0) {
+            System.err.println("--drain-seconds " + drainSeconds + " is negative: give 0 or more seconds");
             return ExitCodes.USAGE;
         }
         if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
@@ -96,13 +106,16 @@ public final class WorkerCommand implements Callable<Integer> {
                 Interrupts.Registration ignored = Interrupts.onInterrupt(stop::countDown);
                 BlockshiftWorker worker = BlockshiftWorker.start(client.client(), temporal.taskQueue, host,
                         new StorageRoots(roots), metrics)) {
-            System.err.println("blockshift worker running; SIGTERM or Ctrl-C stops it (a step in flight is retried by"
-                    + " the next worker)");
+            System.err.println("blockshift worker running; SIGTERM or Ctrl-C drains and stops it (see --drain-seconds)");
             if (metrics != null) {
                 System.err.println("metrics on http://" + metricsAddress + ":" + metrics.port() + WorkerMetrics.PATH);
             }
             stop.await();
-            System.err.println("stopping the worker");
+            System.err.println("draining: no new steps; the long ones stop for another worker to resume; waiting up to "
+                    + drainSeconds + " s for the quick ones in flight");
+            boolean drained = worker.drain(Duration.ofSeconds(drainSeconds));
+            System.err.println(drained ? "drained; worker stopped"
+                    : "drain time up: the steps still running were stopped and are retried on another worker");
         }
         return ExitCodes.OK;
     }
