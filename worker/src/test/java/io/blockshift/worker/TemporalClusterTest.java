@@ -1,0 +1,132 @@
+package io.blockshift.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.blockshift.activities.files.Command;
+import io.blockshift.activities.files.StorageRoots;
+import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.workflows.FleetProgress;
+import io.blockshift.workflows.FleetResult;
+import io.blockshift.workflows.MigrateFleetWorkflowImpl;
+import io.blockshift.workflows.SearchAttributes;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.client.WorkflowClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
+
+/**
+ * blockshift on a production-shaped Temporal (PostgreSQL, four services; {@link TestTemporalCluster}):
+ * a fleet started with {@code temporal workflow start} moves while the history service is killed
+ * and restarted, the frontend is killed and restarted, and PostgreSQL restarts; it finishes with
+ * each step of each disk once, and a visibility query on blockshift's attributes finds every disk.
+ */
+@DisabledIfSystemProperty(named = "blockshift.skipCluster", matches = "true")
+class TemporalClusterTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(120);
+
+    @AutoClose
+    static TestTemporalCluster cluster;
+    @AutoClose
+    static LibvirtConnections libvirt;
+    static WorkflowClient client;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = TestTemporalCluster.start();
+        client = cluster.client();
+        libvirt = new LibvirtConnections();
+    }
+
+    @Test
+    void aFleetFinishesThroughKillsOfHistoryAndFrontendAndAPostgresRestartWithEachStepOnce() throws Exception {
+        try (TestVm one = TestVm.start(libvirt, "raw", 16); TestVm two = TestVm.start(libvirt, "raw", 16);
+                TestVm three = TestVm.start(libvirt, "qcow2", 16)) {
+            List<TestVm> vms = List.of(one, two, three);
+            int pattern = 0x11;
+            for (TestVm vm : vms) {
+                vm.write(pattern++, 1);
+            }
+            String queue = TestVm.PREFIX + UUID.randomUUID();
+            String id = queue;
+            // The plain cloner at 4 MiB/s: each 16 MiB disk copies for about four seconds.
+            List<String> migrations = new ArrayList<>();
+            for (TestVm vm : vms) {
+                migrations.add("{\"domain\": \"%s\", \"disk\": \"vda\", \"target\": \"%s\", \"cloner\": \"plain\", \"bandwidthMiBps\": 4}"
+                        .formatted(vm.name, vm.target()));
+            }
+            String input = "{\"migrations\": [" + String.join(", ", migrations) + "], \"maxConcurrent\": 2}";
+            try (BlockshiftWorker worker = BlockshiftWorker.start(client, queue, null,
+                    new StorageRoots(List.of(one.dst, two.dst, three.dst)))) {
+                temporalCli("workflow", "start", "--type", "MigrateFleet", "--task-queue", queue, "--workflow-id", id,
+                        "--input", input);
+
+                awaitProgress(id, p -> p.running() > 0);
+                cluster.kill("history");
+                Thread.sleep(2000);
+                cluster.restart("history");
+
+                awaitProgress(id, p -> p.done() >= 1);
+                cluster.kill("frontend");
+                Thread.sleep(2000);
+                cluster.restart("frontend");
+
+                awaitProgress(id, p -> p.running() > 0);
+                cluster.restartPostgres(Duration.ofSeconds(2));
+
+                FleetResult result = client.newUntypedWorkflowStub(id).getResult(WAIT.toSeconds(), TimeUnit.SECONDS,
+                        FleetResult.class);
+                assertEquals(3, result.done(), result::toString);
+                assertEquals(0, result.failed(), result::toString);
+            }
+
+            pattern = 0x11;
+            for (TestVm vm : vms) {
+                assertEquals(vm.target().toString(), vm.liveDisk("vda").source(), vm.name + " runs on B");
+                assertTrue(TestVm.holds(vm.target(), vm.format, pattern++, 1), vm.name + "'s write is on B");
+                String child = MigrateFleetWorkflowImpl.childWorkflowId(null, vm.uuid(), "vda");
+                MigrationHistory history = MigrationHistory.of(client, child);
+                assertEquals(WorkerCrashTest.EVERY_STEP_ONCE, history.scheduledActivities(), child + ": each step once");
+                assertEquals(1, history.count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED));
+                long found = client.listExecutions(SearchAttributes.DOMAIN.getName() + " = '" + vm.name + "' AND "
+                        + SearchAttributes.OUTCOME.getName() + " = 'done'").count();
+                assertEquals(1, found, "SQL visibility finds " + vm.name + "'s migration by blockshift's attributes");
+            }
+        }
+    }
+
+    private static String temporalCli(String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(DevServer.findBinary().orElseThrow().toString());
+        command.addAll(List.of(args));
+        command.addAll(List.of("--address", cluster.target()));
+        return Command.run(command, Duration.ofSeconds(60));
+    }
+
+    private static FleetProgress awaitProgress(String id, Predicate<FleetProgress> condition) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        FleetProgress last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = client.newUntypedWorkflowStub(id).query("progress", FleetProgress.class);
+                if (condition.test(last)) {
+                    return last;
+                }
+            } catch (RuntimeException unavailable) {
+                // a service is restarting
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("timed out; last progress: " + last);
+    }
+}
