@@ -132,6 +132,28 @@ class ChainMigrationOnLibvirtTest extends LibvirtTemporalTest {
         }
     }
 
+    @Test
+    void everyStepRunTwiceAsAfterACrashStillCopiesTheChainOnce() throws Exception {
+        try (TestChain chain = TestChain.make("raw"); TestVm vm = TestVm.startOver(libvirt, chain.mid, "qcow2")) {
+            vm.write(0x11, 2);
+            Path target = chain.fresh.resolve("moved.qcow2");
+            MigrateDiskRequest request = request(vm, target);
+            request.deleteUnusedBacking = true;
+
+            MigrateDiskResult result = migrate(activities(chain.fresh).everyStepTwice(), request);
+
+            assertEquals(List.of(target.toString(), chain.fresh.resolve("mid.qcow2").toString(),
+                    chain.fresh.resolve("base.img").toString()), TestChain.chainOf(target));
+            assertMovedOffTheOldStorage(vm, target, chain.fresh.resolve("mid.qcow2").toString(), chain);
+            assertHoldsTheChain(target);
+            assertTrue(TestVm.holds(target, "qcow2", 0x11, 2));
+            assertEquals(List.of(new UnneededBacking(chain.mid.toString(), List.of(), true),
+                    new UnneededBacking(chain.base.toString(), List.of(), true)), result.unneededBacking());
+            assertEquals(List.of("base.img", "mid.qcow2", "moved.qcow2"), names(chain.fresh));
+            assertEquals(List.of(), names(chain.old), "nothing used the old chain any more, and it was asked to go");
+        }
+    }
+
     private static void assertRolledBack(HookedActivities activities, MigrateDiskRequest request) {
         WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> migrate(activities, request));
         assertEquals("RolledBack", assertInstanceOf(ApplicationFailure.class, e.getCause()).getType());

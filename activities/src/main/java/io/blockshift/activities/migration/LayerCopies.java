@@ -65,7 +65,9 @@ final class LayerCopies {
     /** Whether the layer already lies where its copy goes (the base is in the target's directory already). */
     static boolean inPlace(BackingLayer layer) throws IOException {
         Path copy = Path.of(layer.copy());
-        return Files.exists(copy) && Files.isSameFile(copy, Path.of(layer.path()));
+        Path original = Path.of(layer.path());
+        // A retried clean-up may already have deleted the original (deleteUnusedBacking).
+        return Files.exists(copy) && Files.exists(original) && Files.isSameFile(copy, original);
     }
 
     /** The backing file the copy of layer {@code i} must name: the copy of the next one, or null for the deepest. */
