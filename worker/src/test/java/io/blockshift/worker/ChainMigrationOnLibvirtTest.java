@@ -154,6 +154,47 @@ class ChainMigrationOnLibvirtTest extends LibvirtTemporalTest {
         }
     }
 
+    @Test
+    void aSecondMigrationOverTheSameBaseWaitsForTheFirstOnesCopyAndSharesIt() throws Exception {
+        try (TestChain chain = TestChain.make("raw");
+                TestVm first = TestVm.startOver(libvirt, chain.mid, "qcow2");
+                TestVm second = TestVm.startOver(libvirt, chain.mid, "qcow2")) {
+            second.write(0x66, 2);
+            Path secondTarget = chain.fresh.resolve("second.qcow2");
+            Path secondTop = Path.of(secondTarget + ".blockshift-top.qcow2");
+            List<Run> runs = new java.util.ArrayList<>();
+            List<java.util.concurrent.CompletableFuture<MigrateDiskResult>> secondResult = new java.util.ArrayList<>();
+            // While the first migration still holds its marks (after its clone step), the second one starts.
+            HookedActivities firstActivities = activities(chain.fresh).after("cloneBase", () -> {
+                Run run = start(activities(chain.fresh), request(second, secondTarget));
+                runs.add(run);
+                secondResult.add(io.temporal.client.WorkflowClient.execute(run.workflow()::migrate,
+                        request(second, secondTarget)));
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (!Files.exists(secondTop) && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                Thread.sleep(1500); // the second one's clone step now waits on the marks
+            });
+            try {
+                migrate(firstActivities, request(first, chain.fresh.resolve("first.qcow2")));
+                MigrateDiskResult moved = secondResult.get(0).get(2, java.util.concurrent.TimeUnit.MINUTES);
+
+                assertTrue(moved.stepMillis().get("clone") >= 1000, "the second clone step waited: " + moved.stepMillis());
+                Path midCopy = chain.fresh.resolve("mid.qcow2");
+                assertEquals(List.of(secondTarget.toString(), midCopy.toString(), chain.fresh.resolve("base.img").toString()),
+                        TestChain.chainOf(secondTarget));
+                assertMovedOffTheOldStorage(second, secondTarget, midCopy.toString(), chain);
+                assertTrue(TestVm.holds(secondTarget, "qcow2", 0x66, 2));
+                assertHoldsTheChain(secondTarget);
+                assertHoldsTheChain(chain.fresh.resolve("first.qcow2"));
+                assertEquals(List.of("base.img", "first.qcow2", "mid.qcow2", "second.qcow2"), names(chain.fresh));
+            } finally {
+                runs.forEach(Run::close);
+            }
+        }
+    }
+
     private static void assertRolledBack(HookedActivities activities, MigrateDiskRequest request) {
         WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> migrate(activities, request));
         assertEquals("RolledBack", assertInstanceOf(ApplicationFailure.class, e.getCause()).getType());

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * <p>While a migration makes a copy, {@code COPY.blockshift-copying} beside it holds that
  * migration's target B: the mark that the copy is that migration's own. Its rollback deletes the
  * copies it marks and no other; it drops its marks once past the point of no return, and a copy
- * without a mark is a finished, shared one that another migration checks and reuses. A copy is the
+ * without a mark is a finished, shared one that another migration checks and reuses; a migration
+ * that finds another one's mark waits for it to go. A copy is the
  * same image when its format, virtual size and backing file (the copy of the next layer) are what
  * they should be and {@code qemu-img compare} finds the guest sees the same content through it as
  * through the original.
@@ -41,6 +42,8 @@ final class LayerCopies {
     private static final String PARTIAL_SUFFIX = ".blockshift-partial";
     /** Comparing reads both images whole. */
     static final Duration COMPARE_TIMEOUT = Duration.ofHours(12);
+    /** How often a migration waiting for another one's copy of a shared layer looks again. */
+    private static final long WAIT_POLL_MILLIS = 500;
 
     /** Copies one file to another (the plan's cloner), reporting bytes copied. */
     interface Copier {
@@ -114,12 +117,11 @@ final class LayerCopies {
             if (inPlace(layer)) {
                 continue;
             }
+            awaitOtherMigration(plan, layer, copy);
             if (Files.exists(mark, LinkOption.NOFOLLOW_LINKS)) {
-                String owner = Files.readString(mark, StandardCharsets.UTF_8).strip();
-                if (!owner.equals(plan.target())) {
-                    throw Failures.nonRetryable(copy + ", the copy of backing image " + layer.path() + " this migration "
-                            + "would share, is still being made by the migration to " + owner + " (" + mark + "); start "
-                            + "this one again once that one has finished", StepFailureType.LAYER_COPY_BUSY);
+                if (!plan.target().equals(owner(copy))) {
+                    i++; // another migration marked it since the wait: wait for that one too
+                    continue;
                 }
                 if (Files.exists(copy, LinkOption.NOFOLLOW_LINKS) && !Files.exists(partial, LinkOption.NOFOLLOW_LINKS)) {
                     copied.add(copy.toString()); // an earlier attempt of this step made it
@@ -159,6 +161,48 @@ final class LayerCopies {
             copied.add(copy.toString());
         }
         return new Outcome(copied, reused);
+    }
+
+    /**
+     * Waits while another migration, still running (it holds its target's claim), makes the copy this
+     * one would share: it ends with the copy finished (its mark dropped past its point of no return)
+     * or gone (its rollback). Heartbeats meanwhile, so a cancel stops the wait. A mark whose migration
+     * has ended is left for a hand, since the copy may be half made.
+     */
+    private static void awaitOtherMigration(MigrationPlan plan, BackingLayer layer, Path copy)
+            throws IOException, InterruptedException {
+        long waitedSince = System.nanoTime();
+        long lastLog = 0;
+        while (true) {
+            String owner = owner(copy);
+            if (owner == null || owner.equals(plan.target())) {
+                return;
+            }
+            if (!Files.exists(MigrationFiles.claimOn(Path.of(owner)), LinkOption.NOFOLLOW_LINKS)) {
+                throw Failures.nonRetryable(copy + ", the copy of backing image " + layer.path() + " this migration "
+                        + "would share, is marked as being made by the migration to " + owner + " (" + mark(copy)
+                        + "), which is no longer running; check with 'qemu-img compare -U " + layer.path() + " " + copy
+                        + "' and remove " + mark(copy) + " if the copy is whole (or both files if not, when nothing uses "
+                        + "them), then start again", StepFailureType.LAYER_COPY_BUSY);
+            }
+            long waited = (System.nanoTime() - waitedSince) / 1_000_000_000L;
+            if (waited >= lastLog + 60 || lastLog == 0) {
+                log.info("clone: waiting ({} s so far) for the migration to {} to finish its copy {} of {}", waited, owner,
+                        copy, layer.path());
+                lastLog = Math.max(waited, 1);
+            }
+            Heartbeat.now();
+            Thread.sleep(WAIT_POLL_MILLIS);
+        }
+    }
+
+    /** The target of the migration whose mark is on {@code copy}, or null when none is. */
+    private static String owner(Path copy) throws IOException {
+        try {
+            return Files.readString(mark(copy), StandardCharsets.UTF_8).strip();
+        } catch (java.nio.file.NoSuchFileException none) {
+            return null;
+        }
     }
 
     /**
