@@ -4,9 +4,10 @@ import io.blockshift.activities.libvirt.Disk;
 import org.libvirt.LibvirtException;
 
 /**
- * The one rule for which disks blockshift moves: a file-backed {@code disk} device with no backing
- * chain and no block job. Preflight refuses the others with these messages; the fleet selector
- * leaves them out.
+ * The one rule for which disks blockshift moves: a file-backed {@code disk} device with no block
+ * job (and, unless the caller moves chains, no backing chain: preflight and the fleet selector do,
+ * and preflight judges the chain itself). Preflight refuses the others with these messages; the
+ * fleet selector leaves them out.
  */
 public final class Movability {
 

@@ -244,8 +244,14 @@ public final class TestVm implements AutoCloseable {
      * with a vdb, as {@link #start(LibvirtConnections, String, int)} does.
      */
     public static TestVm startOver(LibvirtConnections libvirt, Path backing, String backingFormat) throws Exception {
+        return startOver(libvirt, backing, backingFormat, SCRATCH);
+    }
+
+    /** As {@link #startOver(LibvirtConnections, Path, String)}, with the VM's directory in {@code base}. */
+    public static TestVm startOver(LibvirtConnections libvirt, Path backing, String backingFormat, Path base)
+            throws Exception {
         String name = PREFIX + UUID.randomUUID().toString().substring(0, 8);
-        Path dir = Files.createDirectory(SCRATCH.resolve(name));
+        Path dir = Files.createDirectory(base.resolve(name));
         TestVm vm = null;
         try {
             for (Path d : List.of(dir, Files.createDirectory(dir.resolve("src")), Files.createDirectory(dir.resolve("dst")))) {
