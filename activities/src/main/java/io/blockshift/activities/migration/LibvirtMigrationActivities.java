@@ -15,6 +15,7 @@ import io.blockshift.activities.libvirt.HostDomains;
 import io.blockshift.activities.libvirt.LibvirtConnections;
 import io.blockshift.cloners.Cloners;
 import io.blockshift.workflows.BlockJobReport;
+import io.blockshift.workflows.ChainMode;
 import io.blockshift.workflows.CleanupReport;
 import io.blockshift.workflows.CloneReport;
 import io.blockshift.workflows.DiskPhase;
@@ -135,7 +136,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     public void deleteBase(MigrationPlan plan) {
         call(() -> {
             List<String> deleted = UnusedFiles.delete(guest(plan), plan.partialTarget(), plan.target());
-            if (plan.hasBacking()) {
+            if (plan.hasBacking() && plan.chain() == ChainMode.COPY) {
                 ChainUsers users = ChainUsers.scan(libvirt.connect(plan.connectUri()));
                 deleted.addAll(LayerCopies.deleteOwn(plan, users::of));
             }
