@@ -4,9 +4,10 @@ import io.blockshift.activities.libvirt.Disk;
 import org.libvirt.LibvirtException;
 
 /**
- * The one rule for which disks blockshift moves: a file-backed {@code disk} device with no backing
- * chain and no block job. Preflight refuses the others with these messages; the fleet selector
- * leaves them out.
+ * The one rule for which disks blockshift moves: a file-backed {@code disk} device with no block
+ * job (and, unless the caller moves chains, no backing chain: preflight and the fleet selector do,
+ * and preflight judges the chain itself). Preflight refuses the others with these messages; the
+ * fleet selector leaves them out.
  */
 public final class Movability {
 
@@ -29,6 +30,14 @@ public final class Movability {
      * when it can.
      */
     public static String whyNot(String domain, Disk disk, JobProbe jobs) throws LibvirtException {
+        return whyNot(domain, disk, jobs, false);
+    }
+
+    /**
+     * As {@link #whyNot(String, Disk, JobProbe)}; with {@code chainsMove}, a backing chain is no
+     * reason (preflight then judges the chain itself, by the request's {@code chain}).
+     */
+    public static String whyNot(String domain, Disk disk, JobProbe jobs, boolean chainsMove) throws LibvirtException {
         String what = "disk " + disk.target() + " of " + domain;
         if (!"disk".equals(disk.device())) {
             return what + " is a " + disk.device() + ", not a disk: blockshift moves disks only";
@@ -41,7 +50,7 @@ public final class Movability {
             return what + " already has a block job running; wait for it to finish or end it with 'virsh blockjob "
                     + domain + " " + disk.target() + " --abort'";
         }
-        if (disk.hasBackingFile()) {
+        if (disk.hasBackingFile() && !chainsMove) {
             return what + " has a backing chain (" + disk.source() + " <- " + disk.backingFile()
                     + "): blockshift moves single-image disks; flatten it first with 'virsh blockpull "
                     + domain + " " + disk.target() + " --wait'";

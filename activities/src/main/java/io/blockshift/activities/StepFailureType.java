@@ -25,7 +25,13 @@ public enum StepFailureType {
     /** A file to delete is still used by the domain. */
     IN_USE("InUse"),
     /** Another migration holds the target's claim. */
-    TARGET_RESERVED("TargetReserved");
+    TARGET_RESERVED("TargetReserved"),
+    /** Another migration is still making the copy of a backing image this one would share. */
+    LAYER_COPY_BUSY("LayerCopyBusy"),
+    /** A file where a backing image's copy goes is not a copy of it. */
+    LAYER_COPY_DIFFERS("LayerCopyDiffers"),
+    /** A copy through a backing chain does not show the guest what the source does. */
+    CHAIN_MISMATCH("ChainMismatch");
 
     /** What a clone failure's type starts with; its {@link CloneException.Kind} follows. */
     private static final String CLONE_PREFIX = "Clone";

@@ -155,10 +155,11 @@ class PreflightRefusalTest extends LibvirtTemporalTest {
     }
 
     @Test
-    void refusesADiskWithABackingChain() throws Exception {
+    void refusesAShallowMoveOfAChainWhoseBackingFileLiesOutsideTheStorageRoots() throws Exception {
         try (TestVm chained = TestVm.start(libvirt, "raw", 16)) {
             chained.guest().disk("vda").snapshot(chained.src.resolve("someone-elses-top.qcow2"));
-            assertRefused(chained, List.of(chained.dst), r -> { }, "has a backing chain");
+            assertRefused(chained, List.of(chained.dst), r -> r.chain = "shallow", "chain 'shallow' would leave B backed by "
+                    + chained.vda + ", which lies outside this worker's storage roots");
         }
     }
 

@@ -239,6 +239,46 @@ public final class TestVm implements AutoCloseable {
         }
     }
 
+    /**
+     * Defines and starts a VM whose vda is an empty qcow2 over {@code backing} (of {@code backingFormat}),
+     * with a vdb, as {@link #start(LibvirtConnections, String, int)} does.
+     */
+    public static TestVm startOver(LibvirtConnections libvirt, Path backing, String backingFormat) throws Exception {
+        return startOver(libvirt, backing, backingFormat, SCRATCH);
+    }
+
+    /** As {@link #startOver(LibvirtConnections, Path, String)}, with the VM's directory in {@code base}. */
+    public static TestVm startOver(LibvirtConnections libvirt, Path backing, String backingFormat, Path base)
+            throws Exception {
+        String name = PREFIX + UUID.randomUUID().toString().substring(0, 8);
+        Path dir = Files.createDirectory(base.resolve(name));
+        TestVm vm = null;
+        try {
+            for (Path d : List.of(dir, Files.createDirectory(dir.resolve("src")), Files.createDirectory(dir.resolve("dst")))) {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            Path vda = vdaIn(dir.resolve("src"), "qcow2");
+            qemuImg("create", "-q", "-f", "qcow2", "-b", backing.toString(), "-F", backingFormat, vda.toString());
+            Path vdb = vdbIn(dir.resolve("src"));
+            qemuImg("create", "-q", "-f", "raw", vdb.toString(), "16M");
+            GuestlessDomainXml xml = GuestlessDomainXml.named(name)
+                    .description("blockshift test VM; the test that made it removes it")
+                    .disk("vda", vda, "qcow2")
+                    .disk("vdb", vdb, "raw");
+            Domain domain = libvirt.connect(URI).domainDefineXML(xml.toXml());
+            vm = new TestVm(name, dir, "qcow2", true, libvirt, domain);
+            domain.create();
+            return vm;
+        } catch (Exception e) {
+            if (vm != null) {
+                vm.close();
+            } else {
+                PathUtils.deleteDirectory(dir);
+            }
+            throw e;
+        }
+    }
+
     private static void qemuImg(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("qemu-img"));
         command.addAll(List.of(args));

@@ -1,5 +1,7 @@
 package io.blockshift.workflows;
 
+import java.util.List;
+
 /**
  * What step 2 did, recorded in the history.
  *
@@ -11,6 +13,8 @@ package io.blockshift.workflows;
  * @param checksumAlgorithm hash used, or null when the copy was not checksummed
  * @param sourceChecksum hash of A's bytes
  * @param targetChecksum hash of B's bytes
+ * @param backingCopied copies of A's backing images this migration made in the target's directory ({@code chain} copy)
+ * @param backingReused copies an earlier migration made there that this one checked and uses
  */
 public record CloneReport(
         String cloner,
@@ -20,5 +24,19 @@ public record CloneReport(
         long resumedFrom,
         String checksumAlgorithm,
         String sourceChecksum,
-        String targetChecksum) {
+        String targetChecksum,
+        List<String> backingCopied,
+        List<String> backingReused) {
+
+    /** Missing in reports recorded before chains moved. */
+    public CloneReport {
+        backingCopied = backingCopied == null ? List.of() : List.copyOf(backingCopied);
+        backingReused = backingReused == null ? List.of() : List.copyOf(backingReused);
+    }
+
+    public CloneReport(String cloner, String reason, long size, long bytesCopied, long resumedFrom,
+            String checksumAlgorithm, String sourceChecksum, String targetChecksum) {
+        this(cloner, reason, size, bytesCopied, resumedFrom, checksumAlgorithm, sourceChecksum, targetChecksum,
+                List.of(), List.of());
+    }
 }

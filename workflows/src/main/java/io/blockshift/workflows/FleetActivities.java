@@ -14,7 +14,7 @@ public interface FleetActivities {
     String CLOSED_CHILDREN = "ClosedChildren";
 
     /**
-     * Every file-backed disk (device disk, type file, no backing chain) of the running domains the
+     * Every file-backed disk (device disk, type file; with its backing chain, moved with chain copy) of the running domains the
      * selector matches whose source lies under {@code sourceUnder}, as one {@code MigrateDisk} input each.
      */
     @ActivityMethod(name = EXPAND)

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Instead of a list of migrations, {@code MigrateFleet} can take a selector: every file-backed disk
- * (device disk, type file, no backing chain) of the running domains whose name matches
+ * (device disk, type file, with any backing chain) of the running domains whose name matches
  * {@link #domains} and whose source lies under {@link #sourceUnder}, each moved to
  * {@code targetDir/<domain>-<disk>.<extension of its source>}.
  */

@@ -37,6 +37,10 @@ public class MigrateDiskRequest extends StrictJsonInput {
      * it, to the workflow's own task queue (one host, or any worker).
      */
     public String host;
+    /** What happens to the backing chain under A: {@code copy}, {@code flatten} or {@code shallow} ({@link ChainMode}). */
+    public String chain = ChainMode.COPY.wire();
+    /** Delete, at clean-up, the old backing images that no defined domain on the host uses any more. */
+    public boolean deleteUnusedBacking = false;
 
     public MigrateDiskRequest() {
     }
@@ -53,7 +57,8 @@ public class MigrateDiskRequest extends StrictJsonInput {
      */
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
-        refuseUnknownFields(problems, "", "domain, disk, target, cloner, connectUri, bandwidthMiBps, keepSource, verify, host");
+        refuseUnknownFields(problems, "", "domain, disk, target, cloner, connectUri, bandwidthMiBps, keepSource, verify, host, "
+                + "chain, deleteUnusedBacking");
         if (blank(domain)) {
             problems.add("'domain' is missing: give the domain's name or UUID");
         }
@@ -72,10 +77,19 @@ public class MigrateDiskRequest extends StrictJsonInput {
         if (bandwidthMiBps < 0) {
             problems.add("'bandwidthMiBps' is " + bandwidthMiBps + ": give 0 for no limit or a positive MiB/s");
         }
+        if (chainMode() == null) {
+            problems.add("'chain' '" + chain + "' is not a chain mode: give one of " + ChainMode.words()
+                    + ", or leave it out for copy");
+        }
         if (host != null && !validHost(host)) {
             problems.add("'host' '" + host + "' is not a host name: letters, digits, '.', '-' and '_' only");
         }
         return problems;
+    }
+
+    /** The chain mode this request asks for, or null when {@code chain} names none. */
+    public ChainMode chainMode() {
+        return ChainMode.of(chain);
     }
 
     /** Whether {@code host} can name a task queue: letters, digits, '.', '-' and '_'. */

@@ -1,6 +1,7 @@
 package io.blockshift.workflows;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 
 /**
  * The result of {@code MigrateDisk}: a plain JSON object.
@@ -17,6 +18,8 @@ import java.util.LinkedHashMap;
  * @param sourceKept whether A was kept
  * @param stepMillis how long each step took, in order
  * @param cancelIgnored a cancel that came after the point of no return, when the migration rolled forward
+ * @param unneededBacking the old chain's backing images the moved disk no longer needs, whether anything still uses
+ *     them and whether they were deleted; empty for a disk without a backing chain
  */
 public record MigrateDiskResult(
         String domain,
@@ -30,7 +33,19 @@ public record MigrateDiskResult(
         String checksum,
         boolean sourceKept,
         LinkedHashMap<String, Long> stepMillis,
-        boolean cancelIgnored) {
+        boolean cancelIgnored,
+        List<UnneededBacking> unneededBacking) {
+
+    public MigrateDiskResult {
+        unneededBacking = unneededBacking == null ? List.of() : List.copyOf(unneededBacking);
+    }
+
+    public MigrateDiskResult(String domain, String disk, String source, String target, String cloner,
+            String clonerReason, long bytesCopied, String checksumAlgorithm, String checksum, boolean sourceKept,
+            LinkedHashMap<String, Long> stepMillis, boolean cancelIgnored) {
+        this(domain, disk, source, target, cloner, clonerReason, bytesCopied, checksumAlgorithm, checksum, sourceKept,
+                stepMillis, cancelIgnored, List.of());
+    }
 
     public long totalMillis() {
         return stepMillis.values().stream().mapToLong(Long::longValue).sum();

@@ -43,6 +43,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
     private DiskPhase phase = DiskPhase.STARTING;
     private MigrationPlan plan;
     private CloneReport clone;
+    private CleanupReport cleanedUp;
     private MigrateDiskResult result;
     /** Why the migration ends, once it does: see {@link #recordEnd}. */
     private ApplicationFailure end;
@@ -160,7 +161,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
     private void cleanup() {
         try {
-            step(DiskPhase.CLEANUP, () -> persistentShortSteps.cleanup(plan));
+            cleanedUp = step(DiskPhase.CLEANUP, () -> persistentShortSteps.cleanup(plan));
         } catch (ActivityFailure failure) {
             if (!MigrateDiskVersions.cleanupIncomplete()) {
                 throw failure;
@@ -225,7 +226,8 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
                 verified ? clone.checksumAlgorithm() : null,
                 verified ? clone.sourceChecksum() : null,
                 plan.keepSource(), stepMillis,
-                CancellationScope.current().isCancelRequested());
+                CancellationScope.current().isCancelRequested(),
+                cleanedUp == null ? List.of() : cleanedUp.unneededBacking());
     }
 
     /** Runs one step, recording its phase, duration and completion. */

@@ -125,7 +125,7 @@ public class MigrateFleetWorkflowImpl implements MigrateFleetWorkflow {
         }
         if (disks.isEmpty()) {
             throw refused("the selector matches no disk: no running domain named like '" + selector.domains + "' on "
-                    + selector.connectUri + " has a file-backed disk without a backing chain under " + selector.sourceUnder,
+                    + selector.connectUri + " has a file-backed disk under " + selector.sourceUnder,
                     null);
         }
         log.info("the selector expands to {} disk(s)", disks.size());

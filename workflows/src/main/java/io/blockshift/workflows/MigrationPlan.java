@@ -1,5 +1,7 @@
 package io.blockshift.workflows;
 
+import java.util.List;
+
 /**
  * Everything preflight resolved, so every later step acts on the same files whatever happens to the
  * request's wording: the chain is A (source) &lt;- A' (top) until B (target) &lt;- B' (overlay) takes over.
@@ -22,6 +24,9 @@ package io.blockshift.workflows;
  * @param bandwidthBytesPerSecond limit for the copy and block jobs; 0 for none
  * @param keepSource keep A at the end
  * @param verify checksum the clone even where the cloner would skip it
+ * @param chain what happens to the backing chain under A ({@link ChainMode#COPY} in plans recorded before chains moved)
+ * @param backing A's backing images, nearest first; empty when A has none (and in plans recorded before chains moved)
+ * @param deleteUnusedBacking delete, at clean-up, the old backing images nothing on the host uses any more
  */
 public record MigrationPlan(
         String connectUri,
@@ -41,5 +46,37 @@ public record MigrationPlan(
         String clonerReason,
         long bandwidthBytesPerSecond,
         boolean keepSource,
-        boolean verify) {
+        boolean verify,
+        ChainMode chain,
+        List<BackingLayer> backing,
+        boolean deleteUnusedBacking) {
+
+    /** Missing in plans recorded before chains moved: such a plan's A has no backing chain. */
+    public MigrationPlan {
+        chain = chain == null ? ChainMode.COPY : chain;
+        backing = backing == null ? List.of() : List.copyOf(backing);
+    }
+
+    /** A plan for a disk whose A has no backing file. */
+    public MigrationPlan(String connectUri, String domainName, String domainUuid, boolean persistent, String diskTarget,
+            String source, String sourceFormat, long sourceSize, long sourceAllocated, String top, String target,
+            String partialTarget, String overlay, String cloner, String clonerReason, long bandwidthBytesPerSecond,
+            boolean keepSource, boolean verify) {
+        this(connectUri, domainName, domainUuid, persistent, diskTarget, source, sourceFormat, sourceSize,
+                sourceAllocated, top, target, partialTarget, overlay, cloner, clonerReason, bandwidthBytesPerSecond,
+                keepSource, verify, ChainMode.COPY, List.of(), false);
+    }
+
+    /** Whether A has backing images below it. */
+    public boolean hasBacking() {
+        return !backing.isEmpty();
+    }
+
+    /** The backing file B names once the clone step is done, or null when B stands alone. */
+    public String targetBacking() {
+        if (backing.isEmpty() || chain == ChainMode.FLATTEN) {
+            return null;
+        }
+        return chain == ChainMode.COPY ? backing.get(0).copy() : backing.get(0).path();
+    }
 }

@@ -66,7 +66,7 @@ public final class LibvirtFleetActivities implements FleetActivities {
             List<MigrateDiskRequest> requests = new ArrayList<>();
             for (String name : domains) {
                 for (Disk disk : libvirt.guest(selector.connectUri, name).liveDisks()) {
-                    if (Movability.whyNot(name, disk, Movability.JOBS_NOT_ASKED) != null
+                    if (Movability.whyNot(name, disk, Movability.JOBS_NOT_ASKED, true) != null
                             || !Path.of(disk.source()).normalize().startsWith(under)) {
                         continue;
                     }

@@ -8,6 +8,7 @@ import io.blockshift.cloners.CloneRequest;
 import io.blockshift.cloners.CloneResult;
 import io.blockshift.cloners.Cloner;
 import io.blockshift.cloners.Cloners;
+import io.blockshift.workflows.ChainMode;
 import io.blockshift.workflows.CloneReport;
 import io.blockshift.workflows.DiskPhase;
 import io.blockshift.workflows.MigrationPlan;
@@ -19,6 +20,7 @@ import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +41,7 @@ final class ClonePublisher {
         this.cloners = cloners;
     }
 
-    CloneReport cloneAndPublish(MigrationPlan plan) throws IOException {
+    CloneReport cloneAndPublish(MigrationPlan plan) throws IOException, InterruptedException {
         ActivityExecutionContext context = Activity.getExecutionContext();
         Path source = Path.of(plan.source());
         Path target = Path.of(plan.target());
@@ -49,17 +51,29 @@ final class ClonePublisher {
             throw Failures.nonRetryable("cloner '" + plan.cloner()
                     + "' is not on this worker's classpath; known: " + cloners.names(), StepFailureType.UNKNOWN_CLONER);
         }
+        // Read before anything heartbeats: where an earlier attempt's copy of A got to.
+        Optional<StepProgress> lastProgress = context.getHeartbeatDetails(StepProgress.class);
+        long[] layerBytes = {0};
+        LayerCopies.Outcome layers = ChainClone.copyLayers(plan, cloner, context, layerBytes);
         if (Files.exists(partial) && Files.exists(target) && Files.isSameFile(partial, target)) {
             Files.delete(partial); // an earlier attempt published B and died before removing this second name
         }
         if (Files.exists(target) && !Files.exists(partial)) {
             // An earlier attempt published B and died before reporting: report what it would have.
             log.info("clone: {} was already cloned by an earlier attempt; checksumming it again", target);
+            if (plan.hasBacking()) {
+                return ChainClone.report(plan, plan.cloner(), layerBytes[0], 0, ChainClone.verify(plan, context), layers);
+            }
             CloneResult result = recheck(cloner, new CloneRequest(source, target, 0, 0, plan.verify()), context);
             return new CloneReport(result.cloner(), plan.clonerReason(), result.size(), 0, 0,
                     result.checksumAlgorithm(), result.sourceChecksum(), result.targetChecksum());
         }
-        long resumeFrom = context.getHeartbeatDetails(StepProgress.class)
+        if (plan.hasBacking() && plan.chain() == ChainMode.FLATTEN) {
+            long size = ChainClone.flatten(plan, partial, context);
+            publish(source, partial, target);
+            return ChainClone.report(plan, "qemu-img convert", size, 0, ChainClone.verify(plan, context), layers);
+        }
+        long resumeFrom = lastProgress
                 .filter(p -> Files.exists(partial))
                 .map(StepProgress::resumeOffset).orElse(0L);
         if (resumeFrom == 0) {
@@ -86,14 +100,23 @@ final class ClonePublisher {
             Files.deleteIfExists(partial);
             throw canceled;
         }
+        ChainClone.pointAtBacking(plan, partial);
+        publish(source, partial, target);
+        log.info("clone: {} bytes copied, {} {}", result.bytesCopied(), result.checksumAlgorithm(),
+                result.targetChecksum());
+        if (plan.hasBacking()) {
+            return ChainClone.report(plan, result.cloner(), result.bytesCopied() + layerBytes[0], resumeFrom,
+                    ChainClone.verify(plan, context), layers);
+        }
+        return new CloneReport(result.cloner(), plan.clonerReason(), result.size(), result.bytesCopied(), resumeFrom,
+                result.checksumAlgorithm(), result.sourceChecksum(), result.targetChecksum());
+    }
+
+    private static void publish(Path source, Path partial, Path target) throws IOException {
         FileOwnership.copy(source, partial);
         // A hard link publishes B atomically and never replaces a file that appeared meanwhile.
         Files.createLink(target, partial);
         Files.delete(partial);
-        log.info("clone: {} bytes copied, {} {}", result.bytesCopied(), result.checksumAlgorithm(),
-                result.targetChecksum());
-        return new CloneReport(result.cloner(), plan.clonerReason(), result.size(), result.bytesCopied(), resumeFrom,
-                result.checksumAlgorithm(), result.sourceChecksum(), result.targetChecksum());
     }
 
     private static CloneResult recheck(Cloner cloner, CloneRequest request, ActivityExecutionContext context)

@@ -15,6 +15,7 @@ import io.blockshift.activities.libvirt.HostDomains;
 import io.blockshift.activities.libvirt.LibvirtConnections;
 import io.blockshift.cloners.Cloners;
 import io.blockshift.workflows.BlockJobReport;
+import io.blockshift.workflows.ChainMode;
 import io.blockshift.workflows.CleanupReport;
 import io.blockshift.workflows.CloneReport;
 import io.blockshift.workflows.DiskPhase;
@@ -22,11 +23,13 @@ import io.blockshift.workflows.Layer;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrationActivities;
 import io.blockshift.workflows.MigrationPlan;
+import io.blockshift.workflows.UnneededBacking;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -131,7 +134,14 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
 
     @Override
     public void deleteBase(MigrationPlan plan) {
-        call(() -> UnusedFiles.delete(guest(plan), plan.partialTarget(), plan.target()));
+        call(() -> {
+            List<String> deleted = UnusedFiles.delete(guest(plan), plan.partialTarget(), plan.target());
+            if (plan.hasBacking() && plan.chain() == ChainMode.COPY) {
+                ChainUsers users = ChainUsers.scan(libvirt.connect(plan.connectUri()));
+                deleted.addAll(LayerCopies.deleteOwn(plan, users::of));
+            }
+            return deleted;
+        });
     }
 
     // ---------------------------------------------------------------- step 3: overlay B <- B'
@@ -220,10 +230,12 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             }
             BlockJobReport report = Pivot.whenReady(disk, DiskPhase.COMMIT.wire(), plan.target()).resumed(resumed);
             Disk committed = disk.live();
-            if (committed.hasBackingFile()) {
-                throw new IllegalStateException("after the commit " + plan.target() + " still has a backing file "
-                        + committed.backingFile());
+            if (!Objects.equals(plan.targetBacking(), committed.backingFile())) {
+                throw new IllegalStateException("after the commit " + plan.target() + " has the backing file "
+                        + committed.backingFile() + ", not " + plan.targetBacking());
             }
+            // Past the point of no return: this migration's copies of backing images are finished and shared now.
+            LayerCopies.release(plan);
             return report;
         });
     }
@@ -252,9 +264,11 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
                 doomed.add(plan.source());
             }
             List<String> deleted = UnusedFiles.delete(guest, doomed.toArray(String[]::new));
+            LayerCopies.release(plan);
+            List<UnneededBacking> unneeded = BackingRelease.release(plan, libvirt.connect(plan.connectUri()));
             TargetClaim.release(plan);
             log.info("cleanup: deleted {}, kept {}, snapshot metadata removed {}", deleted, kept, metadata);
-            return new CleanupReport(deleted, kept, metadata);
+            return new CleanupReport(deleted, kept, metadata, unneeded);
         });
     }
 

@@ -60,6 +60,11 @@ final class MigrationFiles {
         return claim(Path.of(plan.target()));
     }
 
+    /** The claim a migration to {@code target} holds while it runs. */
+    static Path claimOn(Path target) {
+        return claim(target);
+    }
+
     private static Path overlayScratch(Path overlay) {
         return Path.of(overlay + SCRATCH_SUFFIX);
     }

@@ -9,6 +9,8 @@ import io.blockshift.activities.libvirt.Guest;
 import io.blockshift.activities.libvirt.LibvirtConnections;
 import io.blockshift.activities.libvirt.LibvirtErrors;
 import io.blockshift.cloners.Cloners;
+import io.blockshift.workflows.BackingLayer;
+import io.blockshift.workflows.ChainMode;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrationPlan;
 import java.io.IOException;
@@ -41,7 +43,7 @@ final class Preflight {
         this.cloners = cloners;
     }
 
-    MigrationPlan plan(MigrateDiskRequest request) throws IOException, LibvirtException {
+    MigrationPlan plan(MigrateDiskRequest request) throws IOException, LibvirtException, InterruptedException {
         Path target = Path.of(request.target);
         if (!target.isAbsolute()) {
             throw refuse("target '" + request.target + "' is a relative path: give an absolute path such as "
@@ -58,14 +60,17 @@ final class Preflight {
                 + " has no disk '" + request.disk + "'; its disks are "
                 + disks.stream().map(d -> d.target() + " (" + d.source() + ")").collect(Collectors.joining(", "))));
         String unmovable = Movability.whyNot(guest.name(), disk,
-                d -> d.hasMirror() || guest.disk(d.target()).blockJob().isPresent());
+                d -> d.hasMirror() || guest.disk(d.target()).blockJob().isPresent(), true);
         if (unmovable != null) {
             throw refuse(unmovable);
         }
         Path source = Path.of(disk.source());
         checkTarget(target, source);
         long allocated = guest.disk(disk.target()).allocation();
-        checkSpace(target, allocated);
+        ChainMode chain = request.chainMode() == null ? ChainMode.COPY : request.chainMode();
+        List<BackingLayer> backing = ChainPreflight.backing(
+                "disk " + disk.target() + " of " + guest.name(), source, chain, target, roots);
+        checkSpace(target, allocated + ChainPreflight.bytesToCopy(chain, backing));
         Cloners.Choice choice;
         try {
             choice = cloners.choose(request.cloner, source, target.getParent());
@@ -79,9 +84,10 @@ final class Preflight {
                 Files.size(source), allocated,
                 files.top().toString(), target.toString(), files.partial().toString(), files.overlay().toString(),
                 choice.cloner().name(), choice.reason(),
-                request.bandwidthMiBps << 20, request.keepSource, request.verify);
-        log.info("preflight passed: {} {} -> {} with cloner {} ({})", guest.name(), disk.target(), target,
-                plan.cloner(), plan.clonerReason());
+                request.bandwidthMiBps << 20, request.keepSource, request.verify,
+                chain, backing, request.deleteUnusedBacking);
+        log.info("preflight passed: {} {} -> {} with cloner {} ({}), chain {} over {}", guest.name(), disk.target(), target,
+                plan.cloner(), plan.clonerReason(), chain, backing);
         return plan;
     }
 
@@ -122,7 +128,7 @@ final class Preflight {
         long usable = Files.getFileStore(target.getParent()).getUsableSpace();
         if (usable < needed) {
             throw refuse("the target's filesystem has " + mib(usable) + " MiB free but the disk allocates " + mib(needed)
-                    + " MiB; free space on " + target.getParent() + " or choose another target");
+                    + " MiB (with the backing images it copies); free space on " + target.getParent() + " or choose another target");
         }
     }
 

@@ -6,6 +6,7 @@ import io.blockshift.activities.libvirt.LibvirtConnections;
 import io.blockshift.activities.migration.LibvirtMigrationActivities;
 import io.blockshift.client.ExitCodes;
 import io.blockshift.cloners.Cloners;
+import io.blockshift.workflows.ChainMode;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrationPlan;
 import io.temporal.failure.ApplicationFailure;
@@ -90,13 +91,21 @@ public final class PlanCommand implements Callable<Integer> {
         System.out.println("steps:");
         System.out.printf("  1 snapshot  external, disk-only, atomic, no metadata: %s writes to a new %s over %s;"
                 + " every other disk is left alone%n", p.domainName(), p.top(), p.source());
-        System.out.printf("  2 clone     %s -> %s with %s (%s), %s, written as %s and linked into place%n",
-                p.source(), p.target(), p.cloner(), p.clonerReason(), limit, p.partialTarget());
+        if (p.hasBacking() && p.chain() == ChainMode.FLATTEN) {
+            System.out.printf("  2 clone     qemu-img convert -U -f %s -O qcow2 %s %s (the whole chain in one image),"
+                    + " linked into place as %s%n", p.sourceFormat(), p.source(), p.partialTarget(), p.target());
+        } else {
+            ChainPlanLines.layers(p).forEach(System.out::println);
+            System.out.printf("  2 clone     %s -> %s with %s (%s), %s, written as %s and linked into place%n",
+                    p.source(), p.target(), p.cloner(), p.clonerReason(), limit, p.partialTarget());
+        }
+        ChainPlanLines.rebaseAndCheck(p).forEach(System.out::println);
         System.out.printf("  3 overlay   qemu-img create -f qcow2 -b %s -F %s %s%n", p.target(), p.sourceFormat(), p.overlay());
         System.out.printf("  4 mirror    shallow blockcopy of %s into %s (reuse-external%s), %s; pivot when READY:"
                 + " the point of no return%n", p.top(), p.overlay(), p.persistent() ? ", transient job" : "", limit);
         System.out.printf("  5 commit    active shallow blockcommit of %s into %s; pivot when READY%n", p.overlay(), p.target());
         System.out.printf("  6 cleanup   delete %s%s, %s%n", p.keepSource() ? "" : p.source() + ", ", p.top(), p.overlay());
+        ChainPlanLines.unneeded(p).forEach(System.out::println);
         System.out.println("a failure or cancel before step 4's pivot rolls back: the VM ends on " + p.source()
                 + " alone and nothing new is left on disk.");
     }

@@ -3,6 +3,7 @@ package io.blockshift.client.session;
 import io.blockshift.workflows.DiskPhase;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrationPlan;
+import io.blockshift.workflows.UnneededBacking;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -61,6 +62,11 @@ public record MigrationOutcome(String workflowId, int exitCode, MigrateDiskResul
         lines.add("copied:   " + ProgressDisplay.bytes(result.bytesCopied()) + " (" + result.bytesCopied() + " bytes)");
         lines.add("checksum: " + (result.checksum() == null ? "none (the copy was not checksummed)"
                 : result.checksumAlgorithm() + " " + result.checksum() + " (A and B agree)"));
+        for (UnneededBacking backing : result.unneededBacking()) {
+            lines.add("backing:  " + backing.path() + " is no longer needed by this disk: " + (backing.deleted() ? "deleted"
+                    : backing.stillUsed() ? "kept, still used by " + String.join(", ", backing.usedBy())
+                    : "kept; nothing on this host uses it (--delete-unused-backing deletes such images)"));
+        }
         if (result.cancelIgnored()) {
             lines.add("note:     the cancel came after the guest had moved onto the new storage, so the migration"
                     + " finished instead of rolling back");

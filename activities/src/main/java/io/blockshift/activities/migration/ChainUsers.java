@@ -1,0 +1,133 @@
+package io.blockshift.activities.migration;
+
+import io.blockshift.activities.files.ImageInfo;
+import io.blockshift.activities.files.QemuImg;
+import io.blockshift.activities.libvirt.Disk;
+import io.blockshift.activities.libvirt.LibvirtErrors;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.LibvirtException;
+
+/**
+ * Which defined domains on a host, running or not, have a file anywhere in the backing chain of one
+ * of their disks: read from each image's headers ({@code qemu-img info --backing-chain -U}), since
+ * libvirt's XML of a domain that is not running names no backing chain.
+ */
+final class ChainUsers {
+
+    // VIR_DOMAIN_XML_INACTIVE = 2: the persistent definition, which the next start uses
+    private static final int INACTIVE = 2;
+
+    private final Map<String, Set<String>> usersByFile = new HashMap<>();
+    /** Disk images whose chain could not be read: they might use anything. */
+    private final List<String> unreadable = new ArrayList<>();
+
+    private ChainUsers() {
+    }
+
+    /** Scans every domain on {@code connection} once. */
+    static ChainUsers scan(Connect connection) throws LibvirtException {
+        ChainUsers users = new ChainUsers();
+        List<Domain> domains = new ArrayList<>();
+        for (int id : connection.listDomains()) {
+            Domain domain = LibvirtErrors.unlessGone(() -> connection.domainLookupByID(id));
+            if (domain != null) {
+                domains.add(domain);
+            }
+        }
+        for (String name : connection.listDefinedDomains()) {
+            Domain domain = LibvirtErrors.unlessGone(() -> connection.domainLookupByName(name));
+            if (domain != null) {
+                domains.add(domain);
+            }
+        }
+        Map<String, List<String>> chains = new HashMap<>();
+        for (Domain domain : domains) {
+            String name = LibvirtErrors.unlessGone(domain::getName);
+            if (name == null) {
+                continue;
+            }
+            List<Disk> disks = new ArrayList<>();
+            String live = LibvirtErrors.unlessGone(() -> domain.getXMLDesc(0));
+            if (live != null) {
+                disks.addAll(Disk.parseAll(live));
+            }
+            if (Integer.valueOf(1).equals(LibvirtErrors.unlessGone(domain::isPersistent))) {
+                String persistent = LibvirtErrors.unlessGone(() -> domain.getXMLDesc(INACTIVE));
+                if (persistent != null) {
+                    disks.addAll(Disk.parseAll(persistent));
+                }
+            }
+            for (Disk disk : disks) {
+                if (disk.source() == null) {
+                    continue;
+                }
+                users.add(disk.source(), name);
+                if (disk.backingFile() != null) {
+                    users.add(disk.backingFile(), name);
+                }
+                List<String> chain = chains.computeIfAbsent(disk.source(), ChainUsers::chainOf);
+                if (chain == null) {
+                    users.unreadable.add(disk.source() + " (" + name + ")");
+                    continue;
+                }
+                for (String file : chain) {
+                    users.add(file, name);
+                }
+            }
+        }
+        return users;
+    }
+
+    /** The disks whose chains could not be read, so might hold anything; empty when the scan is complete. */
+    List<String> unreadable() {
+        return List.copyOf(unreadable);
+    }
+
+    /** The domains whose disks' chains hold {@code path}, by name. */
+    List<String> of(String path) {
+        Set<String> users = new LinkedHashSet<>(usersByFile.getOrDefault(path, Set.of()));
+        try {
+            Path real = Path.of(path).toRealPath();
+            users.addAll(usersByFile.getOrDefault(real.toString(), Set.of()));
+        } catch (IOException gone) {
+            // a file that is gone is used by nothing new
+        }
+        return List.copyOf(users);
+    }
+
+    private void add(String file, String domain) {
+        usersByFile.computeIfAbsent(file, f -> new LinkedHashSet<>()).add(domain);
+        try {
+            Path real = Path.of(file).toRealPath();
+            usersByFile.computeIfAbsent(real.toString(), f -> new LinkedHashSet<>()).add(domain);
+        } catch (IOException | RuntimeException gone) {
+            // named but not there: only its name counts
+        }
+    }
+
+    /** Every file in {@code source}'s chain; nothing for a disk that is not a file; null when it cannot be read. */
+    private static List<String> chainOf(String source) {
+        if (!Files.isRegularFile(Path.of(source))) {
+            return List.of();
+        }
+        try {
+            return QemuImg.backingChain(Path.of(source)).stream().map(ImageInfo::filename)
+                    .map(f -> Path.of(f).toAbsolutePath().normalize().toString()).toList();
+        } catch (IOException unreadableChain) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+}
