@@ -13,7 +13,7 @@ import java.time.Instant;
  * writes a MarkerRecorded event named {@code LocalActivity} whose details hold JSON payloads under
  * {@code type} (the activity type), {@code input}, {@code result} (absent for a void step or a failure),
  * {@code time} (the workflow's clock when the step ended, in epoch ms: the clock at its start plus how
- * long it ran) and {@code meta} ({@code attempt}, {@code originalScheduledTimestamp}); a failure is the
+ * long it ran) and {@code meta} ({@code atpt}: the attempt, {@code firstSkd}: when it was first scheduled); a failure is the
  * marker's {@code failure}, "Local Activity task failed" around the step's own failure as its cause.
  *
  * @param finished the workflow's clock when the step ended
@@ -39,7 +39,7 @@ record LocalActivityMarker(String activityType, JsonNode input, JsonNode result,
         return new LocalActivityMarker(detail(marker, "type").asText(), detail(marker, "input"),
                 detail(marker, "result"), failure,
                 time == null ? null : Instant.ofEpochMilli(time.asLong()),
-                meta == null ? 0 : meta.path("attempt").asInt(0));
+                meta == null ? 1 : meta.path("atpt").asInt(1));
     }
 
     private static JsonNode detail(MarkerRecordedEventAttributes marker, String key) {

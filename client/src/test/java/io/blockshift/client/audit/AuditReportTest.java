@@ -95,6 +95,7 @@ class AuditReportTest {
 
         AuditReport.Step snapshot = step(report, "Snapshot");
         assertEquals("completed", snapshot.outcome());
+        assertEquals(1, snapshot.attempts(), "its attempt, from the marker's meta");
         java.time.Duration took = java.time.Duration.between(snapshot.started(), snapshot.closed());
         assertTrue(took.toMillis() >= 300 && took.toMillis() < 10_000, took::toString);
         assertEquals("/old/vm1-vda.img", step(report, "Cleanup").result().path("deleted").path(0).asText());

@@ -1,16 +1,21 @@
-package io.blockshift.worker;
+package io.blockshift.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.blockshift.activities.files.Command;
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.worker.BlockshiftWorker;
+import io.blockshift.worker.DevServer;
+import io.blockshift.worker.TestTemporalCluster;
+import io.blockshift.worker.TestVm;
 import io.blockshift.workflows.FleetProgress;
 import io.blockshift.workflows.FleetResult;
 import io.blockshift.workflows.MigrateFleetWorkflowImpl;
-import io.blockshift.workflows.SearchAttributes;
-import io.temporal.api.enums.v1.EventType;
+import io.blockshift.workflows.MigrationActivities;
 import io.temporal.client.WorkflowClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,12 +33,17 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
  * blockshift on a production-shaped Temporal (PostgreSQL, four services; {@link TestTemporalCluster}):
  * a fleet started with {@code temporal workflow start} moves while the history service is killed
  * and restarted, the frontend is killed and restarted, and PostgreSQL restarts; it finishes with
- * each step of each disk once, and a visibility query on blockshift's attributes finds every disk.
+ * each step of each disk once; {@code blockshift list} finds every disk by blockshift's search
+ * attributes in SQL visibility, and {@code blockshift audit} reads each history.
  */
 @DisabledIfSystemProperty(named = "blockshift.skipCluster", matches = "true")
 class TemporalClusterTest {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> EVERY_STEP_ONCE = List.of(MigrationActivities.PREFLIGHT, MigrationActivities.SNAPSHOT,
+            MigrationActivities.CLONE_BASE, MigrationActivities.CREATE_OVERLAY, MigrationActivities.MIRROR_TO_OVERLAY,
+            MigrationActivities.COMMIT_OVERLAY, MigrationActivities.CLEANUP);
 
     @AutoClose
     static TestTemporalCluster cluster;
@@ -95,12 +105,20 @@ class TemporalClusterTest {
                 assertEquals(vm.target().toString(), vm.liveDisk("vda").source(), vm.name + " runs on B");
                 assertTrue(TestVm.holds(vm.target(), vm.format, pattern++, 1), vm.name + "'s write is on B");
                 String child = MigrateFleetWorkflowImpl.childWorkflowId(null, vm.uuid(), "vda");
-                MigrationHistory history = MigrationHistory.of(client, child);
-                assertEquals(WorkerCrashTest.EVERY_STEP_ONCE, history.scheduledActivities(), child + ": each step once");
-                assertEquals(1, history.count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED));
-                long found = client.listExecutions(SearchAttributes.DOMAIN.getName() + " = '" + vm.name + "' AND "
-                        + SearchAttributes.OUTCOME.getName() + " = 'done'").count();
-                assertEquals(1, found, "SQL visibility finds " + vm.name + "'s migration by blockshift's attributes");
+                CliRun audit = blockshift("audit", child, "--json");
+                assertEquals(ExitCodes.OK, audit.exitCode(), audit::toString);
+                JsonNode report = JSON.readTree(audit.out());
+                assertEquals("completed", report.get("status").asText(), audit.out());
+                List<String> steps = new ArrayList<>();
+                report.get("steps").forEach(step -> {
+                    steps.add(step.get("activity").asText());
+                    assertEquals(1, step.get("attempts").asInt(), "no step ran twice: " + step);
+                });
+                assertEquals(EVERY_STEP_ONCE, steps, child + ": each step once, no compensation");
+                CliRun found = blockshift("list", "--domain", vm.name, "--outcome", "done", "--json");
+                assertEquals(ExitCodes.OK, found.exitCode(), found::toString);
+                assertEquals(1, JSON.readTree(found.out()).size(),
+                        "SQL visibility finds " + vm.name + "'s migration by blockshift's attributes: " + found.out());
             }
         }
     }
@@ -111,6 +129,12 @@ class TemporalClusterTest {
         command.addAll(List.of(args));
         command.addAll(List.of("--address", cluster.target()));
         return Command.run(command, Duration.ofSeconds(60));
+    }
+
+    private static CliRun blockshift(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--temporal", cluster.target()));
+        return CliRun.of(all.toArray(String[]::new));
     }
 
     private static FleetProgress awaitProgress(String id, Predicate<FleetProgress> condition) throws Exception {
