@@ -25,7 +25,9 @@ public enum StepFailureType {
     /** A file to delete is still used by the domain. */
     IN_USE("InUse"),
     /** Another migration holds the target's claim. */
-    TARGET_RESERVED("TargetReserved");
+    TARGET_RESERVED("TargetReserved"),
+    /** A block job could not catch up on the guest's writes, whatever blockshift did about it. */
+    NOT_CONVERGING("NotConverging");
 
     /** What a clone failure's type starts with; its {@link CloneException.Kind} follows. */
     private static final String CLONE_PREFIX = "Clone";

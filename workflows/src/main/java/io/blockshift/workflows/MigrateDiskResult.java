@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
  * @param sourceKept whether A was kept
  * @param stepMillis how long each step took, in order
  * @param cancelIgnored a cancel that came after the point of no return, when the migration rolled forward
+ * @param convergence by step ({@code mirror}, {@code commit}), what a block job needed to converge while the
+ *     guest wrote faster than it copied; empty when none needed anything (null in results from before this field)
  */
 public record MigrateDiskResult(
         String domain,
@@ -30,7 +32,16 @@ public record MigrateDiskResult(
         String checksum,
         boolean sourceKept,
         LinkedHashMap<String, Long> stepMillis,
-        boolean cancelIgnored) {
+        boolean cancelIgnored,
+        LinkedHashMap<String, ConvergenceReport> convergence) {
+
+    /** A result whose block jobs converged by themselves. */
+    public MigrateDiskResult(String domain, String disk, String source, String target, String cloner,
+            String clonerReason, long bytesCopied, String checksumAlgorithm, String checksum, boolean sourceKept,
+            LinkedHashMap<String, Long> stepMillis, boolean cancelIgnored) {
+        this(domain, disk, source, target, cloner, clonerReason, bytesCopied, checksumAlgorithm, checksum, sourceKept,
+                stepMillis, cancelIgnored, new LinkedHashMap<>());
+    }
 
     public long totalMillis() {
         return stepMillis.values().stream().mapToLong(Long::longValue).sum();

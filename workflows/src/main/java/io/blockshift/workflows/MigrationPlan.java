@@ -22,6 +22,9 @@ package io.blockshift.workflows;
  * @param bandwidthBytesPerSecond limit for the copy and block jobs; 0 for none
  * @param keepSource keep A at the end
  * @param verify checksum the clone even where the cloner would skip it
+ * @param convergenceSeconds how long a block job may go without its remaining bytes setting a new
+ *     minimum before blockshift acts (see README, "Guests that write faster than the copy"); 0, as
+ *     in plans recorded before this field, means {@link MigrateDiskRequest#DEFAULT_CONVERGENCE_SECONDS}
  */
 public record MigrationPlan(
         String connectUri,
@@ -41,5 +44,22 @@ public record MigrationPlan(
         String clonerReason,
         long bandwidthBytesPerSecond,
         boolean keepSource,
-        boolean verify) {
+        boolean verify,
+        long convergenceSeconds) {
+
+    public MigrationPlan {
+        if (convergenceSeconds <= 0) {
+            convergenceSeconds = MigrateDiskRequest.DEFAULT_CONVERGENCE_SECONDS;
+        }
+    }
+
+    /** A plan with the default convergence window. */
+    public MigrationPlan(String connectUri, String domainName, String domainUuid, boolean persistent, String diskTarget,
+            String source, String sourceFormat, long sourceSize, long sourceAllocated, String top, String target,
+            String partialTarget, String overlay, String cloner, String clonerReason, long bandwidthBytesPerSecond,
+            boolean keepSource, boolean verify) {
+        this(connectUri, domainName, domainUuid, persistent, diskTarget, source, sourceFormat, sourceSize,
+                sourceAllocated, top, target, partialTarget, overlay, cloner, clonerReason, bandwidthBytesPerSecond,
+                keepSource, verify, MigrateDiskRequest.DEFAULT_CONVERGENCE_SECONDS);
+    }
 }

@@ -79,7 +79,7 @@ final class Preflight {
                 Files.size(source), allocated,
                 files.top().toString(), target.toString(), files.partial().toString(), files.overlay().toString(),
                 choice.cloner().name(), choice.reason(),
-                request.bandwidthMiBps << 20, request.keepSource, request.verify);
+                request.bandwidthMiBps << 20, request.keepSource, request.verify, request.convergenceSeconds);
         log.info("preflight passed: {} {} -> {} with cloner {} ({})", guest.name(), disk.target(), target,
                 plan.cloner(), plan.clonerReason());
         return plan;
