@@ -1,0 +1,185 @@
+package io.blockshift.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.blockshift.activities.files.Command;
+import io.blockshift.workflows.BlockJobReport;
+import io.blockshift.workflows.ConvergenceReport;
+import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.MigrateDiskResult;
+import io.blockshift.workflows.MigrationActivities;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A guest that writes faster than the copy (three writers of 1 MiB blocks back to back, a 4 MiB/s
+ * limit): the mirror restarts in write-blocking mode, the commit lifts its limit and then limits
+ * the guest's writes, and every write ends on B while the guest's own I/O tuning comes back.
+ */
+class ConvergenceOnLibvirtTest extends LibvirtTemporalTest {
+
+    /** The guest's own I/O tuning, set before the migration: blockshift must leave it exactly so. */
+    private static final List<String> OWN_TUNING = List.of("--read-bytes-sec", "209715200", "--write-bytes-sec",
+            "104857600", "--write-iops-sec", "5000", "--read-iops-sec", "4000");
+
+    @Test
+    void aGuestWritingFasterThanTheCopyMovesWithEveryWriteTheSwitchAndTheLimitRecordedAndItsOwnTuningBack()
+            throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64); Writers writers = new Writers(vm, 3, 8)) {
+            setOwnTuning(vm);
+            Map<String, String> own = tuning(vm);
+            HookedActivities activities = activities(vm.dst).after("snapshot", writers::start);
+            MigrateDiskRequest request = request(vm, vm.target());
+            request.bandwidthMiBps = 4;
+            request.convergenceSeconds = 2;
+
+            MigrateDiskResult result;
+            String workflowId;
+            try (Run run = start(activities, request)) {
+                workflowId = run.workflowId();
+                result = run.workflow().migrate(request);
+            } finally {
+                writers.stop();
+            }
+
+            assertEquals(vm.target().toString(), vm.liveDisk().source());
+            assertNull(vm.liveDisk().backingFile());
+            assertTrue(writers.written() > 20, "the guest wrote throughout: " + writers.written() + " blocks");
+            for (Map.Entry<Integer, Integer> last : writers.lastPatterns().entrySet()) {
+                assertTrue(TestVm.holds(vm.target(), "raw", last.getValue(), last.getKey()),
+                        "B holds the last write at " + last.getKey() + " MiB (0x" + Integer.toHexString(last.getValue()) + ")");
+            }
+            MigrationHistory history = MigrationHistory.of(client, workflowId);
+            ConvergenceReport mirror = history.result(MigrationActivities.MIRROR_TO_OVERLAY, BlockJobReport.class).convergence();
+            ConvergenceReport commit = history.result(MigrationActivities.COMMIT_OVERLAY, BlockJobReport.class).convergence();
+            assertNotNull(mirror, "the mirror's report says what it needed");
+            assertNotNull(mirror.stalledAt());
+            assertNotNull(mirror.writeBlockingAt(), "the mirror switched to write-blocking mode: " + mirror);
+            assertNotNull(commit, "the commit's report says what it needed");
+            assertNotNull(commit.bandwidthLiftedAt(), "the commit lifted its bandwidth limit: " + commit);
+            System.out.println("mirror: " + mirror.describe() + "\ncommit: " + commit.describe());
+            assertEquals(Map.of("mirror", mirror, "commit", commit), result.convergence(), "the result says it too");
+            assertEquals(own, tuning(vm), "the guest's own I/O tuning is back");
+            assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files());
+        }
+    }
+
+    @Test
+    void aLimitOnTheGuestsWritesLeftByAnAttemptThatDiedIsTakenAwayByTheNextCommit() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16)) {
+            setOwnTuning(vm);
+            Map<String, String> own = tuning(vm);
+            HookedActivities activities = activities(vm.dst)
+                    // What a commit attempt that died while the guest's writes were limited leaves.
+                    .before("commitOverlay", () -> vm.guest().disk("vda").writeLimit().limitTo(1 << 20));
+
+            migrate(activities, request(vm, vm.target()));
+
+            assertEquals(own, tuning(vm), "the guest's own I/O tuning is back");
+            assertTrue(!vm.liveXml().contains("blockshift.io/xmlns/saved-iotune"), "no record of it is left");
+        }
+    }
+
+    private static void setOwnTuning(TestVm vm) throws Exception {
+        List<String> command = new ArrayList<>(List.of("virsh", "-c", TestVm.URI, "blkdeviotune", vm.name, "vda", "--live"));
+        command.addAll(OWN_TUNING);
+        Command.run(command, Duration.ofSeconds(30));
+    }
+
+    /** {@code virsh blkdeviotune}'s figures for vda, by name. */
+    private static Map<String, String> tuning(TestVm vm) throws Exception {
+        String out = Command.run(List.of("virsh", "-c", TestVm.URI, "blkdeviotune", vm.name, "vda", "--live"),
+                Duration.ofSeconds(30));
+        Map<String, String> figures = new TreeMap<>();
+        for (String line : out.split("\n")) {
+            String[] pair = line.split(":", 2);
+            if (pair.length == 2) {
+                figures.put(pair[0].trim(), pair[1].trim());
+            }
+        }
+        assertEquals("104857600", figures.get("write_bytes_sec"), out);
+        return figures;
+    }
+
+    /**
+     * Guest writers, each writing 1 MiB blocks back to back over a region of its own, a new
+     * pattern each pass, and remembering the last pattern each block got.
+     */
+    private static final class Writers implements AutoCloseable {
+        private final TestVm vm;
+        private final int count;
+        private final int blocksEach;
+        private final List<Thread> threads = new ArrayList<>();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Map<Integer, Integer> last = new ConcurrentHashMap<>();
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+        private final java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+
+        Writers(TestVm vm, int count, int blocksEach) {
+            this.vm = vm;
+            this.count = count;
+            this.blocksEach = blocksEach;
+        }
+
+        void start() {
+            for (int w = 0; w < count; w++) {
+                int writer = w;
+                Thread thread = new Thread(() -> write(writer), "guest-writer-" + w);
+                threads.add(thread);
+                thread.start();
+            }
+        }
+
+        private void write(int writer) {
+            try {
+                for (int pass = 0; !stop.get(); pass++) {
+                    int pattern = 1 + (pass * count + writer) % 250;
+                    for (int block = 0; block < blocksEach && !stop.get(); block++) {
+                        int offset = 8 + writer * blocksEach + block;
+                        vm.write(pattern, offset);
+                        last.put(offset, pattern);
+                        written.incrementAndGet();
+                    }
+                }
+            } catch (Exception | AssertionError e) {
+                failure.compareAndSet(null, new Exception("guest writer " + writer + ": " + e, e));
+            }
+        }
+
+        void stop() throws Exception {
+            stop.set(true);
+            for (Thread thread : threads) {
+                thread.join(30_000);
+            }
+            if (failure.get() != null) {
+                throw failure.get();
+            }
+        }
+
+        int written() {
+            return written.get();
+        }
+
+        Map<Integer, Integer> lastPatterns() {
+            return last;
+        }
+
+        @Override
+        public void close() throws Exception {
+            stop.set(true);
+            for (Thread thread : threads) {
+                thread.join(30_000);
+            }
+        }
+    }
+}
