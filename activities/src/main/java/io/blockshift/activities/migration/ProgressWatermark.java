@@ -8,6 +8,11 @@ import java.time.Duration;
  * data as fast as it is copied keeps a steady (or growing) remainder and never sets one; a job
  * that is catching up sets one with almost every look, however slowly. The time is fed in, so the
  * rule is tested without a clock.
+ *
+ * <p>Looks before the job has copied anything ({@code cur} 0, or libvirt's placeholder figures of
+ * at most one byte) set no minimum: QEMU is still counting what to copy then, and {@code end}
+ * grows from nothing to the whole backlog, so such a minimum would be one no copy can ever beat.
+ * They do start the window, so a job that copies nothing for a whole window is not converging.
  */
 final class ProgressWatermark {
 
@@ -38,10 +43,12 @@ final class ProgressWatermark {
             seen = true;
             firstAt = nowNanos;
             firstCur = cur;
+            lowestAt = nowNanos;
         }
         lastAt = nowNanos;
         lastCur = cur;
-        if (remaining < lowest) {
+        boolean copying = cur > 0 && end > 1;
+        if (copying && remaining < lowest) {
             lowest = remaining;
             lowestAt = nowNanos;
             return true;

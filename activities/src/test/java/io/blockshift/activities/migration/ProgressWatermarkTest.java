@@ -17,7 +17,7 @@ class ProgressWatermarkTest {
 
     @Test
     void aJobWhoseRemainderFallsWithEveryLookConvergesHoweverSlowly() {
-        for (int second = 0; second <= 600; second++) {
+        for (int second = 1; second <= 600; second++) {
             assertTrue(watermark.converging(second, 1000, second * SECOND), "at " + second + " s");
         }
         assertEquals(400, watermark.lowest());
@@ -25,7 +25,7 @@ class ProgressWatermarkTest {
 
     @Test
     void aRemainderThatSetsNoNewMinimumForAWholeWindowIsNotConverging() {
-        assertTrue(watermark.converging(0, 8 * MIB, 0));
+        assertTrue(watermark.converging(1, 8 * MIB, 0));
         // The guest dirties what is copied: the remainder wanders above its lowest.
         for (int second = 1; second < 10; second++) {
             assertTrue(watermark.converging(second * 4 * MIB, 8 * MIB + second * 4 * MIB + (second % 2) * MIB,
@@ -36,7 +36,7 @@ class ProgressWatermarkTest {
 
     @Test
     void aNewMinimumJustBeforeTheWindowEndsStartsTheWindowAgain() {
-        watermark.converging(0, 100, 0);
+        watermark.converging(1, 101, 0);
         watermark.converging(10, 120, 5 * SECOND);
         assertTrue(watermark.converging(30, 129, 9 * SECOND), "99 < 100: a new minimum");
         assertTrue(watermark.converging(40, 150, 18 * SECOND), "9 s since the last minimum");
@@ -45,7 +45,7 @@ class ProgressWatermarkTest {
 
     @Test
     void aRemainderEqualToTheLowestIsNoProgress() {
-        watermark.converging(0, 50, 0);
+        watermark.converging(1, 51, 0);
         assertTrue(watermark.converging(10, 60, 9 * SECOND));
         assertFalse(watermark.converging(20, 70, 10 * SECOND));
     }
@@ -53,9 +53,28 @@ class ProgressWatermarkTest {
     @Test
     void aJobThatGrowsFasterThanItCopiesIsNotConverging() {
         for (int second = 0; second < 10; second++) {
-            assertTrue(watermark.converging(second * MIB, 4 * MIB + second * 2 * MIB, second * SECOND));
+            assertTrue(watermark.converging(1 + second * MIB, 4 * MIB + second * 2 * MIB, second * SECOND));
         }
         assertFalse(watermark.converging(10 * MIB, 24 * MIB, 10 * SECOND));
+    }
+
+    @Test
+    void looksBeforeTheJobCopiedAnythingSetNoMinimumThatLaterCopyingMustBeat() {
+        // QEMU still counting what to copy: end grows from nothing while cur stays 0.
+        assertTrue(watermark.converging(0, 0, 0));
+        assertTrue(watermark.converging(0, 8 * MIB, SECOND));
+        assertTrue(watermark.converging(1, 1, 2 * SECOND), "libvirt's placeholder figures");
+        assertEquals(Long.MAX_VALUE, watermark.lowest());
+        assertTrue(watermark.converging(MIB, 24 * MIB, 9 * SECOND), "the first copy sets the first minimum");
+        assertTrue(watermark.converging(2 * MIB, 24 * MIB, 18 * SECOND));
+        assertTrue(watermark.converging(3 * MIB, 23 * MIB, 19 * SECOND), "catching up");
+    }
+
+    @Test
+    void aJobThatCopiesNothingForAWholeWindowIsNotConverging() {
+        assertTrue(watermark.converging(0, 8 * MIB, 0));
+        assertTrue(watermark.converging(0, 8 * MIB, 9 * SECOND));
+        assertFalse(watermark.converging(0, 8 * MIB, 10 * SECOND));
     }
 
     @Test
