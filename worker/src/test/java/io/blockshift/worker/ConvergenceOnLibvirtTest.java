@@ -41,7 +41,8 @@ class ConvergenceOnLibvirtTest extends LibvirtTemporalTest {
             HookedActivities activities = activities(vm.dst).after("snapshot", writers::start);
             MigrateDiskRequest request = request(vm, vm.target());
             request.bandwidthMiBps = 4;
-            request.convergenceSeconds = 2;
+            // QEMU copies in chunks of up to 8 MiB here: at 4 MiB/s a shorter window sees no progress between two of them.
+            request.convergenceSeconds = 5;
 
             MigrateDiskResult result;
             String workflowId;

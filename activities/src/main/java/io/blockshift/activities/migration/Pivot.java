@@ -82,6 +82,7 @@ final class Pivot {
             try {
                 return disk.awaitReady(job -> {
                     context.heartbeat(new StepProgress(step, job.cur(), job.end(), 0, convergence.report()));
+                    log.debug("{}: cur {} end {}", step, job.cur(), job.end());
                     if (watermark != null && !watermark.converging(job.cur(), job.end(), System.nanoTime())) {
                         throw new Stalled();
                     }
