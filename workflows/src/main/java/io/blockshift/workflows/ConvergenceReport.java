@@ -50,7 +50,9 @@ public record ConvergenceReport(
     /** One line for people: what was found and done, in order. */
     public String describe() {
         List<String> done = new ArrayList<>();
-        done.add("not converging at " + stalledAt + " (" + mib(stalledRemainingBytes) + " left at best)");
+        // libvirt shows a job that has caught up but is not READY as one byte short of its end.
+        done.add("not converging at " + stalledAt + " (" + (stalledRemainingBytes <= 1 ? "caught up only for moments"
+                : mib(stalledRemainingBytes) + " left at best") + ")");
         if (writeBlockingAt != null) {
             done.add("restarted in write-blocking mode at " + writeBlockingAt);
         }
