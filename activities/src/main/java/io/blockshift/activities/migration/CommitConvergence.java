@@ -14,10 +14,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The active commit of B' into B when the guest writes faster than it copies. libvirt has no
- * write-blocking commit, so, one window without progress at a time: first the job's bandwidth limit
- * is lifted; then the guest's writes to the disk are limited to a quarter of what the job was
- * seen to copy (at least {@link #FLOOR}), so the backlog shrinks by at least three quarters of the
- * copy rate; then halved, each window, down to the floor. The guest's own I/O tuning is restored
+ * write-blocking commit, so, one window without progress at a time, it does what
+ * {@link CommitEscalation} says: lift the job's bandwidth limit, then limit the guest's writes to
+ * the disk (so the backlog shrinks by at least three quarters of the copy rate), then tighten that
+ * limit, then give up. The guest's own I/O tuning is restored
  * once the job is pivoted or given up ({@link #close}), and at the start of any retry
  * ({@link DiskWriteLimit} keeps the record in the domain).
  *
@@ -31,15 +31,12 @@ import org.slf4j.LoggerFactory;
 final class CommitConvergence implements Convergence {
 
     private static final Logger log = LoggerFactory.getLogger(CommitConvergence.class);
-    /** The lowest limit put on the guest's writes: 1 MiB/s. */
-    static final long FLOOR = 1L << 20;
     private static final Duration ABORT = Duration.ofSeconds(30);
 
     private final MigrationPlan plan;
     private final DiskWriteLimit writeLimit;
+    private final CommitEscalation escalation;
     private ConvergenceReport report;
-    private boolean lifted;
-    private long limit;
     private long throttledSince;
 
     /** @param earlier what an earlier attempt's heartbeats say was done already, or null */
@@ -48,7 +45,8 @@ final class CommitConvergence implements Convergence {
         this.writeLimit = disk.writeLimit();
         this.report = earlier;
         // A job an earlier attempt started runs on as that attempt left it: lifted if its report says so.
-        this.lifted = plan.bandwidthBytesPerSecond() == 0 || (earlier != null && earlier.bandwidthLiftedAt() != null);
+        this.escalation = new CommitEscalation(plan.bandwidthBytesPerSecond() == 0
+                || (earlier != null && earlier.bandwidthLiftedAt() != null));
     }
 
     @Override
@@ -67,39 +65,30 @@ final class CommitConvergence implements Convergence {
         if (report == null) {
             report = ConvergenceReport.stalled(now, watermark.lowest());
         }
-        if (!lifted) {
+        CommitEscalation.Step next = escalation.next(watermark.copiedBytesPerSecond(), writeLimit.group());
+        if (next instanceof CommitEscalation.Lift) {
             disk.setJobBandwidth(0);
-            lifted = true;
             report = report.bandwidthLifted(now);
             log.warn("commit: {} of {} was not converging at {} MiB/s; lifted the job's bandwidth limit",
                     plan.diskTarget(), plan.domainName(), plan.bandwidthBytesPerSecond() >> 20);
-            return;
-        }
-        String group = writeLimit.group();
-        if (group != null || limit == FLOOR) {
+        } else if (next instanceof CommitEscalation.Limit limit) {
+            long applied = writeLimit.limitTo(limit.bytesPerSecond());
+            if (throttledSince == 0) {
+                throttledSince = System.nanoTime();
+                report = report.throttled(now, applied, report.throttledMillis());
+            } else {
+                report = report.throttled(report.throttledAt(), applied, report.throttledMillis());
+            }
+            log.warn("commit: {} of {} was not converging ({} bytes/s copied); the guest's writes to it are limited to "
+                    + "{} bytes/s until the commit is done", plan.diskTarget(), plan.domainName(),
+                    watermark.copiedBytesPerSecond(), applied);
+        } else if (next instanceof CommitEscalation.GiveUp giveUp) {
             disk.abortJobAndWait(ABORT);
             throw Failures.retryable("the commit of " + plan.overlay() + " into " + plan.target() + " did not converge: "
-                    + (group != null ? "the disk is in I/O throttle group '" + group + "', whose limit blockshift "
-                    + "does not tighten (it would slow every disk of the group), and the guest writes faster than "
-                    + "the commit copies"
-                    : "with the guest's writes held to " + (FLOOR >> 20) + " MiB/s its remaining bytes ("
-                    + watermark.lowest() + " at best) set no new minimum for " + plan.convergenceSeconds()
-                    + " s, so the copy into " + plan.target() + " is stuck; check the new storage's health")
-                    + ". The guest runs on " + plan.overlay() + " over " + plan.target() + " with its own I/O tuning; "
-                    + "the commit starts again on the next attempt (try a quieter time)",
+                    + giveUp.why() + ". The guest runs on " + plan.overlay() + " over " + plan.target()
+                    + " with its own I/O tuning; the commit starts again on the next attempt (try a quieter time)",
                     StepFailureType.NOT_CONVERGING, null);
         }
-        limit = limit == 0 ? Math.max(FLOOR, watermark.copiedBytesPerSecond() / 4) : Math.max(FLOOR, limit / 2);
-        long applied = writeLimit.limitTo(limit);
-        if (throttledSince == 0) {
-            throttledSince = System.nanoTime();
-            report = report.throttled(now, applied, 0);
-        } else {
-            report = report.throttled(report.throttledAt(), applied, report.throttledMillis());
-        }
-        log.warn("commit: {} of {} was not converging ({} bytes/s copied); the guest's writes to it are limited to "
-                + "{} bytes/s until the commit is done", plan.diskTarget(), plan.domainName(),
-                watermark.copiedBytesPerSecond(), applied);
     }
 
     /** Restores the guest's own I/O tuning, if this attempt (or an earlier one) limited it. */
