@@ -113,6 +113,25 @@ class ConvergenceOnLibvirtTest extends LibvirtTemporalTest {
     }
 
     @Test
+    void aGuestWithATotalLimitOfItsOwnHasThatTotalTightenedAndGivenBack() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16)) {
+            // libvirt refuses a write limit beside a total one: blockshift tightens the total instead.
+            Command.run(List.of("virsh", "-c", TestVm.URI, "blkdeviotune", vm.name, "vda", "--live", "--total-bytes-sec",
+                    "52428800", "--write-iops-sec", "3000"), Duration.ofSeconds(30));
+            Map<String, String> own = tuning(vm, "0");
+            io.blockshift.activities.libvirt.DiskWriteLimit limit = vm.guest().disk("vda").writeLimit();
+
+            assertEquals(2 << 20, limit.limitTo(2 << 20));
+            Map<String, String> limited = tuning(vm, "0");
+            assertEquals("2097152", limited.get("total_bytes_sec"));
+            assertEquals("3000", limited.get("write_iops_sec"));
+
+            assertTrue(limit.restore());
+            assertEquals(own, tuning(vm, "0"));
+        }
+    }
+
+    @Test
     void aLimitOnTheGuestsWritesLeftByAnAttemptThatDiedIsTakenAwayByTheNextCommit() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 16)) {
             setOwnTuning(vm);

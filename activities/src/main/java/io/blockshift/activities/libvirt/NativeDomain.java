@@ -142,11 +142,4 @@ final class NativeDomain {
         }
         throw new IllegalStateException("libvirt-java's Domain holds no virDomainPtr field this build knows");
     }
-
-    /** A libvirt call made through JNA failed; the message is libvirt's. */
-    static final class NativeLibvirtException extends RuntimeException {
-        NativeLibvirtException(String message) {
-            super(message);
-        }
-    }
 }
