@@ -82,6 +82,39 @@ class ConvergenceOnLibvirtTest extends LibvirtTemporalTest {
     }
 
     @Test
+    void aMirrorThatDoesNotConvergeInWriteBlockingModeEitherRollsBackSayingWhatToTryWithEveryWriteOnA() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64); Writers writers = new Writers(vm, 3, 4)) {
+            HookedActivities activities = activities(vm.dst).after("snapshot", writers::start);
+            MigrateDiskRequest request = request(vm, vm.target());
+            // At 1 MiB/s QEMU copies a step of up to 8 MiB every few seconds: a 1 s window sees no progress.
+            request.bandwidthMiBps = 1;
+            request.convergenceSeconds = 1;
+
+            io.temporal.client.WorkflowFailedException e;
+            try {
+                e = org.junit.jupiter.api.Assertions.assertThrows(io.temporal.client.WorkflowFailedException.class,
+                        () -> migrate(activities, request));
+            } finally {
+                writers.stop();
+            }
+
+            io.temporal.failure.ApplicationFailure failure = (io.temporal.failure.ApplicationFailure) e.getCause();
+            assertEquals("RolledBack", failure.getType());
+            assertEquals("NotConverging", ((io.temporal.failure.ApplicationFailure) failure.getCause().getCause()).getType());
+            assertTrue(failure.getOriginalMessage().contains("did not converge even in write-blocking mode")
+                    && failure.getOriginalMessage().contains("higher bandwidthMiBps (now 1")
+                    && failure.getOriginalMessage().contains("quieter time"), failure.getOriginalMessage());
+            assertEquals(vm.vda.toString(), vm.liveDisk().source(), "the guest runs on A");
+            assertNull(vm.liveDisk().backingFile());
+            assertEquals(List.of("src/vda.img", "src/vdb.img"), vm.files(), "nothing new is left");
+            for (Map.Entry<Integer, Integer> last : writers.lastPatterns().entrySet()) {
+                assertTrue(TestVm.holds(vm.vda, "raw", last.getValue(), last.getKey()),
+                        "A holds the last write at " + last.getKey() + " MiB");
+            }
+        }
+    }
+
+    @Test
     void aLimitOnTheGuestsWritesHoldsThemToItAndRestoringGivesBackTheGuestsOwnTuningExactly() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 16)) {
             setOwnTuning(vm);
