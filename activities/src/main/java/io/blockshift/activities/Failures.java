@@ -1,6 +1,7 @@
 package io.blockshift.activities;
 
 import io.blockshift.activities.libvirt.BlockJobFailedException;
+import io.blockshift.activities.libvirt.NativeLibvirtException;
 import io.blockshift.workflows.FailureType;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.failure.ApplicationFailure;
@@ -29,6 +30,8 @@ public final class Failures {
             throw e;
         } catch (LibvirtException e) {
             throw libvirt(e);
+        } catch (NativeLibvirtException e) {
+            throw retryable("libvirt: " + e.getMessage(), StepFailureType.LIBVIRT, e);
         } catch (BlockJobFailedException e) {
             throw retryable(e.getMessage(), StepFailureType.BLOCK_JOB_FAILED, e);
         } catch (InterruptedException e) {

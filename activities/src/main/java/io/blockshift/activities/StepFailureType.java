@@ -31,7 +31,9 @@ public enum StepFailureType {
     /** A file where a backing image's copy goes is not a copy of it. */
     LAYER_COPY_DIFFERS("LayerCopyDiffers"),
     /** A copy through a backing chain does not show the guest what the source does. */
-    CHAIN_MISMATCH("ChainMismatch");
+    CHAIN_MISMATCH("ChainMismatch"),
+    /** A block job could not catch up on the guest's writes, whatever blockshift did about it. */
+    NOT_CONVERGING("NotConverging");
 
     /** What a clone failure's type starts with; its {@link CloneException.Kind} follows. */
     private static final String CLONE_PREFIX = "Clone";

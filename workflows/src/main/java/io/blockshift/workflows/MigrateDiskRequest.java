@@ -12,6 +12,9 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_DEFAULT) // fleets carry thousands: leave the defaults out
 public class MigrateDiskRequest extends StrictJsonInput {
 
+    /** {@link #convergenceSeconds} when the request leaves it out (KubeVirt's progress timeout is 150 s). */
+    public static final long DEFAULT_CONVERGENCE_SECONDS = 60;
+
     /** The domain's name or UUID. */
     public String domain;
     /** The disk's target dev ({@code vda}) or its current source path. */
@@ -31,6 +34,12 @@ public class MigrateDiskRequest extends StrictJsonInput {
      * it only checksums when asked. The copying cloners always do.
      */
     public boolean verify = false;
+    /**
+     * Seconds a block job may go without its remaining bytes setting a new minimum before it counts
+     * as not converging (the guest writes faster than it copies): the mirror then restarts in
+     * write-blocking mode, the commit lifts its bandwidth limit and then limits the guest's writes.
+     */
+    public long convergenceSeconds = DEFAULT_CONVERGENCE_SECONDS;
     /**
      * The host whose worker runs the steps: with it, every activity goes to task queue
      * {@code blockshift-host-<host>}, which {@code blockshift worker --host <host>} polls; without
@@ -58,7 +67,7 @@ public class MigrateDiskRequest extends StrictJsonInput {
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
         refuseUnknownFields(problems, "", "domain, disk, target, cloner, connectUri, bandwidthMiBps, keepSource, verify, host, "
-                + "chain, deleteUnusedBacking");
+                + "chain, deleteUnusedBacking, convergenceSeconds");
         if (blank(domain)) {
             problems.add("'domain' is missing: give the domain's name or UUID");
         }
@@ -80,6 +89,10 @@ public class MigrateDiskRequest extends StrictJsonInput {
         if (chainMode() == null) {
             problems.add("'chain' '" + chain + "' is not a chain mode: give one of " + ChainMode.words()
                     + ", or leave it out for copy");
+        }
+        if (convergenceSeconds <= 0) {
+            problems.add("'convergenceSeconds' is " + convergenceSeconds + ": give a positive number of seconds, or leave it out for "
+                    + DEFAULT_CONVERGENCE_SECONDS);
         }
         if (host != null && !validHost(host)) {
             problems.add("'host' '" + host + "' is not a host name: letters, digits, '.', '-' and '_' only");

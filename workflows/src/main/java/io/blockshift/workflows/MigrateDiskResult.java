@@ -20,6 +20,8 @@ import java.util.List;
  * @param cancelIgnored a cancel that came after the point of no return, when the migration rolled forward
  * @param unneededBacking the old chain's backing images the moved disk no longer needs, whether anything still uses
  *     them and whether they were deleted; empty for a disk without a backing chain
+ * @param convergence by step ({@code mirror}, {@code commit}), what a block job needed to converge while the
+ *     guest wrote faster than it copied; empty when none needed anything (null in results from before this field)
  */
 public record MigrateDiskResult(
         String domain,
@@ -34,17 +36,35 @@ public record MigrateDiskResult(
         boolean sourceKept,
         LinkedHashMap<String, Long> stepMillis,
         boolean cancelIgnored,
-        List<UnneededBacking> unneededBacking) {
+        List<UnneededBacking> unneededBacking,
+        LinkedHashMap<String, ConvergenceReport> convergence) {
 
     public MigrateDiskResult {
         unneededBacking = unneededBacking == null ? List.of() : List.copyOf(unneededBacking);
     }
 
+    /** A result whose block jobs converged by themselves. */
+    public MigrateDiskResult(String domain, String disk, String source, String target, String cloner,
+            String clonerReason, long bytesCopied, String checksumAlgorithm, String checksum, boolean sourceKept,
+            LinkedHashMap<String, Long> stepMillis, boolean cancelIgnored, List<UnneededBacking> unneededBacking) {
+        this(domain, disk, source, target, cloner, clonerReason, bytesCopied, checksumAlgorithm, checksum, sourceKept,
+                stepMillis, cancelIgnored, unneededBacking, new LinkedHashMap<>());
+    }
+
+    /** A result of a disk without a backing chain. */
+    public MigrateDiskResult(String domain, String disk, String source, String target, String cloner,
+            String clonerReason, long bytesCopied, String checksumAlgorithm, String checksum, boolean sourceKept,
+            LinkedHashMap<String, Long> stepMillis, boolean cancelIgnored, LinkedHashMap<String, ConvergenceReport> convergence) {
+        this(domain, disk, source, target, cloner, clonerReason, bytesCopied, checksumAlgorithm, checksum, sourceKept,
+                stepMillis, cancelIgnored, List.of(), convergence);
+    }
+
+    /** A result of a disk without a backing chain whose block jobs converged by themselves. */
     public MigrateDiskResult(String domain, String disk, String source, String target, String cloner,
             String clonerReason, long bytesCopied, String checksumAlgorithm, String checksum, boolean sourceKept,
             LinkedHashMap<String, Long> stepMillis, boolean cancelIgnored) {
         this(domain, disk, source, target, cloner, clonerReason, bytesCopied, checksumAlgorithm, checksum, sourceKept,
-                stepMillis, cancelIgnored, List.of());
+                stepMillis, cancelIgnored, List.of(), new LinkedHashMap<>());
     }
 
     public long totalMillis() {

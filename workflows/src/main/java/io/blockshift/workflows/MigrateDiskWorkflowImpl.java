@@ -45,6 +45,8 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
     private CloneReport clone;
     private CleanupReport cleanedUp;
     private MigrateDiskResult result;
+    /** What the block jobs needed to converge, by step: kept from their reports for the result. */
+    private final LinkedHashMap<String, ConvergenceReport> convergence = new LinkedHashMap<>();
     /** Why the migration ends, once it does: see {@link #recordEnd}. */
     private ApplicationFailure end;
 
@@ -69,7 +71,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
             step(DiskPhase.OVERLAY, () -> shortStep(() -> quickSteps.createOverlay(plan)));
             // 4. What the guest wrote to A' is mirrored into B', then the guest pivots onto B'.
             undo.add(persistentSteps::abortMirror, plan);
-            step(DiskPhase.MIRROR, () -> longSteps.mirrorToOverlay(plan));
+            needed(DiskPhase.MIRROR, step(DiskPhase.MIRROR, () -> longSteps.mirrorToOverlay(plan)));
         } catch (ActivityFailure | CanceledFailure failure) {
             if (!pivotedOntoOverlay(failure)) {
                 throw rollBack(undo, failure);
@@ -153,7 +155,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
 
     private void commitOverlay() {
         try {
-            step(DiskPhase.COMMIT, () -> persistentSteps.commitOverlay(plan));
+            needed(DiskPhase.COMMIT, step(DiskPhase.COMMIT, () -> persistentSteps.commitOverlay(plan)));
         } catch (ActivityFailure failure) {
             throw recordEnd(DiskPhase.FAILED, MigrationFailures.commitIncomplete(plan, failure));
         }
@@ -227,7 +229,14 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
                 verified ? clone.sourceChecksum() : null,
                 plan.keepSource(), stepMillis,
                 CancellationScope.current().isCancelRequested(),
-                cleanedUp == null ? List.of() : cleanedUp.unneededBacking());
+                cleanedUp == null ? List.of() : cleanedUp.unneededBacking(), convergence);
+    }
+
+    /** Keeps what a block job needed to converge, if anything (a report of an older build has nothing). */
+    private void needed(DiskPhase step, BlockJobReport report) {
+        if (report != null && report.convergence() != null) {
+            convergence.put(step.wire(), report.convergence());
+        }
     }
 
     /** Runs one step, recording its phase, duration and completion. */

@@ -27,6 +27,9 @@ import java.util.List;
  * @param chain what happens to the backing chain under A ({@link ChainMode#COPY} in plans recorded before chains moved)
  * @param backing A's backing images, nearest first; empty when A has none (and in plans recorded before chains moved)
  * @param deleteUnusedBacking delete, at clean-up, the old backing images nothing on the host uses any more
+ * @param convergenceSeconds how long a block job may go without its remaining bytes setting a new
+ *     minimum before blockshift acts (see README, "Guests that write faster than the copy"); 0, as
+ *     in plans recorded before this field, means {@link MigrateDiskRequest#DEFAULT_CONVERGENCE_SECONDS}
  */
 public record MigrationPlan(
         String connectUri,
@@ -49,22 +52,46 @@ public record MigrationPlan(
         boolean verify,
         ChainMode chain,
         List<BackingLayer> backing,
-        boolean deleteUnusedBacking) {
+        boolean deleteUnusedBacking,
+        long convergenceSeconds) {
 
-    /** Missing in plans recorded before chains moved: such a plan's A has no backing chain. */
+    /** Missing in plans recorded before chains moved (such a plan's A has no backing chain) or before convergence. */
     public MigrationPlan {
         chain = chain == null ? ChainMode.COPY : chain;
         backing = backing == null ? List.of() : List.copyOf(backing);
+        if (convergenceSeconds <= 0) {
+            convergenceSeconds = MigrateDiskRequest.DEFAULT_CONVERGENCE_SECONDS;
+        }
+    }
+
+    /** A plan with the default convergence window. */
+    public MigrationPlan(String connectUri, String domainName, String domainUuid, boolean persistent, String diskTarget,
+            String source, String sourceFormat, long sourceSize, long sourceAllocated, String top, String target,
+            String partialTarget, String overlay, String cloner, String clonerReason, long bandwidthBytesPerSecond,
+            boolean keepSource, boolean verify, ChainMode chain, List<BackingLayer> backing, boolean deleteUnusedBacking) {
+        this(connectUri, domainName, domainUuid, persistent, diskTarget, source, sourceFormat, sourceSize,
+                sourceAllocated, top, target, partialTarget, overlay, cloner, clonerReason, bandwidthBytesPerSecond,
+                keepSource, verify, chain, backing, deleteUnusedBacking, MigrateDiskRequest.DEFAULT_CONVERGENCE_SECONDS);
     }
 
     /** A plan for a disk whose A has no backing file. */
     public MigrationPlan(String connectUri, String domainName, String domainUuid, boolean persistent, String diskTarget,
             String source, String sourceFormat, long sourceSize, long sourceAllocated, String top, String target,
             String partialTarget, String overlay, String cloner, String clonerReason, long bandwidthBytesPerSecond,
+            boolean keepSource, boolean verify, long convergenceSeconds) {
+        this(connectUri, domainName, domainUuid, persistent, diskTarget, source, sourceFormat, sourceSize,
+                sourceAllocated, top, target, partialTarget, overlay, cloner, clonerReason, bandwidthBytesPerSecond,
+                keepSource, verify, ChainMode.COPY, List.of(), false, convergenceSeconds);
+    }
+
+    /** A plan for a disk whose A has no backing file, with the default convergence window. */
+    public MigrationPlan(String connectUri, String domainName, String domainUuid, boolean persistent, String diskTarget,
+            String source, String sourceFormat, long sourceSize, long sourceAllocated, String top, String target,
+            String partialTarget, String overlay, String cloner, String clonerReason, long bandwidthBytesPerSecond,
             boolean keepSource, boolean verify) {
         this(connectUri, domainName, domainUuid, persistent, diskTarget, source, sourceFormat, sourceSize,
                 sourceAllocated, top, target, partialTarget, overlay, cloner, clonerReason, bandwidthBytesPerSecond,
-                keepSource, verify, ChainMode.COPY, List.of(), false);
+                keepSource, verify, MigrateDiskRequest.DEFAULT_CONVERGENCE_SECONDS);
     }
 
     /** Whether A has backing images below it. */

@@ -6,6 +6,7 @@ import static io.blockshift.activities.libvirt.LibvirtFlag.COMMIT_BANDWIDTH_BYTE
 import static io.blockshift.activities.libvirt.LibvirtFlag.COMMIT_SHALLOW;
 import static io.blockshift.activities.libvirt.LibvirtFlag.COPY_REUSE_EXT;
 import static io.blockshift.activities.libvirt.LibvirtFlag.COPY_SHALLOW;
+import static io.blockshift.activities.libvirt.LibvirtFlag.COPY_SYNCHRONOUS_WRITES;
 import static io.blockshift.activities.libvirt.LibvirtFlag.COPY_TRANSIENT_JOB;
 import static io.blockshift.activities.libvirt.LibvirtFlag.SNAPSHOT_ATOMIC;
 import static io.blockshift.activities.libvirt.LibvirtFlag.SNAPSHOT_DISK_ONLY;
@@ -76,11 +77,32 @@ public final class BlockDevice {
      */
     public void copyShallow(Path destination, String format, long bytesPerSecond, boolean transientJob)
             throws LibvirtException {
+        copyShallow(destination, format, bytesPerSecond, transientJob, false);
+    }
+
+    /**
+     * As {@link #copyShallow(Path, String, long, boolean)}; with {@code writeBlocking} every guest
+     * write also reaches the destination before it completes, so the copy converges however fast
+     * the guest writes (QEMU 7.2 cannot switch a running copy to it: start a new one).
+     */
+    public void copyShallow(Path destination, String format, long bytesPerSecond, boolean transientJob,
+            boolean writeBlocking) throws LibvirtException {
         // libvirt-java indexes the parameter array unconditionally: always pass one.
         TypedParameter[] parameters = {new TypedUlongParameter("bandwidth", bytesPerSecond)};
-        int flags = transientJob ? LibvirtFlag.of(COPY_SHALLOW, COPY_REUSE_EXT, COPY_TRANSIENT_JOB)
-                : LibvirtFlag.of(COPY_SHALLOW, COPY_REUSE_EXT);
+        int flags = LibvirtFlag.of(COPY_SHALLOW, COPY_REUSE_EXT)
+                | (transientJob ? LibvirtFlag.of(COPY_TRANSIENT_JOB) : 0)
+                | (writeBlocking ? LibvirtFlag.of(COPY_SYNCHRONOUS_WRITES) : 0);
         domain.blockCopy(target, DomainXml.fileDisk(destination, format), parameters, flags);
+    }
+
+    /** Sets the running block job's bandwidth, bytes/s; 0 lifts its limit. */
+    public void setJobBandwidth(long bytesPerSecond) {
+        new NativeDomain(domain).setBlockJobSpeed(target, bytesPerSecond);
+    }
+
+    /** The guest's write rate limit on this disk, which blockshift may tighten while a commit catches up. */
+    public DiskWriteLimit writeLimit() {
+        return new DiskWriteLimit(domain, new NativeDomain(domain), target);
     }
 
     /** Starts committing the active layer into its backing file; READY once they agree. */
@@ -100,6 +122,19 @@ public final class BlockDevice {
     public void abortJob() throws LibvirtException {
         if (blockJob().isPresent()) {
             domain.blockJobAbort(target, 0);
+        }
+    }
+
+    /** Ends the block job without pivoting and waits until libvirt no longer lists it, so another can start. */
+    public void abortJobAndWait(Duration timeout) throws LibvirtException, InterruptedException {
+        abortJob();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (blockJob().isPresent()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the block job on " + target + " of " + guest.name()
+                        + " was aborted but is still there after " + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(20);
         }
     }
 

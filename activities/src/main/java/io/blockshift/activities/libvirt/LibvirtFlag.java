@@ -18,6 +18,8 @@ enum LibvirtFlag {
     COPY_REUSE_EXT("virDomainBlockCopyFlags", 2),
     /** Allow the copy on a persistent domain; the job does not survive a libvirtd restart. */
     COPY_TRANSIENT_JOB("virDomainBlockCopyFlags", 4),
+    /** Write-blocking mode: each guest write completes only once it reached the destination too. */
+    COPY_SYNCHRONOUS_WRITES("virDomainBlockCopyFlags", 8),
 
     /** Commit the top image into its immediate backing file only. */
     COMMIT_SHALLOW("virDomainBlockCommitFlags", 1),

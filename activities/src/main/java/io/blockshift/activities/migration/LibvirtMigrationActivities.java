@@ -187,11 +187,12 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             }
             Layers.require(layer, Layer.TOP, plan, "mirror onto the overlay");
             BlockDevice disk = guest.disk(plan.diskTarget());
+            MirrorConvergence convergence = new MirrorConvergence(plan, Convergence.earlierAttempt());
             boolean resumed = disk.blockJob().isPresent();
             if (!resumed) {
-                disk.copyShallow(Path.of(plan.overlay()), "qcow2", plan.bandwidthBytesPerSecond(), plan.persistent());
+                convergence.start(disk, convergence.writeBlocking());
             }
-            return Pivot.whenReady(disk, DiskPhase.MIRROR.wire(), plan.overlay()).resumed(resumed);
+            return Pivot.whenReady(disk, DiskPhase.MIRROR.wire(), plan.overlay(), convergence).resumed(resumed);
         });
     }
 
@@ -218,17 +219,22 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     public BlockJobReport commitOverlay(MigrationPlan plan) {
         return call(() -> {
             Guest guest = guest(plan);
+            BlockDevice disk = guest.disk(plan.diskTarget());
+            // A limit on the guest's writes that an attempt which died left in place goes first.
+            disk.writeLimit().restore();
             Layer layer = Layers.of(guest, plan);
             if (layer == Layer.TARGET) {
-                return new BlockJobReport(BlockJob.typeName(BlockJob.ACTIVE_COMMIT), 0, 0, 0, true);
+                return new BlockJobReport(BlockJob.typeName(BlockJob.ACTIVE_COMMIT), 0, 0, 0, true,
+                        Convergence.earlierAttempt());
             }
             Layers.require(layer, Layer.OVERLAY, plan, "commit the overlay");
-            BlockDevice disk = guest.disk(plan.diskTarget());
             boolean resumed = disk.blockJob().isPresent();
             if (!resumed) {
                 disk.commitActive(plan.bandwidthBytesPerSecond());
             }
-            BlockJobReport report = Pivot.whenReady(disk, DiskPhase.COMMIT.wire(), plan.target()).resumed(resumed);
+            CommitConvergence convergence = new CommitConvergence(plan, disk, resumed ? Convergence.earlierAttempt() : null);
+            BlockJobReport report = Pivot.whenReady(disk, DiskPhase.COMMIT.wire(), plan.target(), convergence)
+                    .resumed(resumed);
             Disk committed = disk.live();
             if (!Objects.equals(plan.targetBacking(), committed.backingFile())) {
                 throw new IllegalStateException("after the commit " + plan.target() + " has the backing file "

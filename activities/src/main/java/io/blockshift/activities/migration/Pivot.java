@@ -28,11 +28,31 @@ final class Pivot {
 
     static BlockJobReport whenReady(BlockDevice disk, String step, String pivotOnto)
             throws LibvirtException, InterruptedException {
+        return whenReady(disk, step, pivotOnto, Convergence.NONE);
+    }
+
+    /**
+     * As {@link #whenReady(BlockDevice, String, String)}, acting as {@code convergence} says when the
+     * job stops converging, and undoing what it did ({@link Convergence#close}) however the step ends.
+     */
+    static BlockJobReport whenReady(BlockDevice disk, String step, String pivotOnto, Convergence convergence)
+            throws LibvirtException, InterruptedException {
+        BlockJobReport report;
+        try {
+            report = pivotWhenReady(disk, step, pivotOnto, convergence);
+        } finally {
+            convergence.close();
+        }
+        return report.convergence(convergence.report());
+    }
+
+    private static BlockJobReport pivotWhenReady(BlockDevice disk, String step, String pivotOnto, Convergence convergence)
+            throws LibvirtException, InterruptedException {
         ActivityExecutionContext context = Activity.getExecutionContext();
         long start = System.nanoTime();
         BlockJob ready;
         try {
-            ready = disk.awaitReady(job -> context.heartbeat(new StepProgress(step, job.cur(), job.end(), 0)));
+            ready = awaitConverging(disk, step, convergence, context);
         } catch (ActivityCompletionException canceled) {
             log.info("{}: canceled; ending the block job without pivoting", step);
             disk.abortJob();
@@ -40,7 +60,7 @@ final class Pivot {
         }
         long millisToReady = (System.nanoTime() - start) / 1_000_000;
         int attempts = disk.pivot();
-        StepProgress pivoted = new StepProgress(step, ready.end(), ready.end(), 0);
+        StepProgress pivoted = new StepProgress(step, ready.end(), ready.end(), 0, convergence.report());
         disk.awaitSource(pivotOnto, XML_UPDATE, () -> {
             try {
                 context.heartbeat(pivoted);
@@ -51,5 +71,34 @@ final class Pivot {
         log.info("{}: {} job READY after {} ms ({} bytes); pivoted onto {} in {} attempt(s)", step, ready.typeName(),
                 millisToReady, ready.end(), pivotOnto, attempts);
         return new BlockJobReport(ready.typeName(), ready.end(), millisToReady, attempts, false);
+    }
+
+    /** Waits for READY, heartbeating the job's figures, and hands each window without progress to {@code convergence}. */
+    private static BlockJob awaitConverging(BlockDevice disk, String step, Convergence convergence,
+            ActivityExecutionContext context) throws LibvirtException, InterruptedException {
+        Duration window = convergence.window();
+        while (true) {
+            ProgressWatermark watermark = window == null ? null : new ProgressWatermark(window);
+            try {
+                return disk.awaitReady(job -> {
+                    context.heartbeat(new StepProgress(step, job.cur(), job.end(), 0, convergence.report()));
+                    log.debug("{}: cur {} end {}", step, job.cur(), job.end());
+                    if (watermark != null && !watermark.converging(job.cur(), job.end(), System.nanoTime())) {
+                        throw new Stalled();
+                    }
+                });
+            } catch (Stalled stalled) {
+                log.warn("{}: the block job is not converging: its remaining bytes set no new minimum for {} s "
+                        + "(lowest {}); acting on it", step, window.toSeconds(), watermark.lowest());
+                convergence.stalled(disk, watermark);
+            }
+        }
+    }
+
+    /** Thrown out of the wait when a whole window went by without progress. */
+    private static final class Stalled extends RuntimeException {
+        Stalled() {
+            super(null, null, false, false);
+        }
     }
 }

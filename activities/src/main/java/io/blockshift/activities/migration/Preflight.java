@@ -85,7 +85,7 @@ final class Preflight {
                 files.top().toString(), target.toString(), files.partial().toString(), files.overlay().toString(),
                 choice.cloner().name(), choice.reason(),
                 request.bandwidthMiBps << 20, request.keepSource, request.verify,
-                chain, backing, request.deleteUnusedBacking);
+                chain, backing, request.deleteUnusedBacking, request.convergenceSeconds);
         log.info("preflight passed: {} {} -> {} with cloner {} ({}), chain {} over {}", guest.name(), disk.target(), target,
                 plan.cloner(), plan.clonerReason(), chain, backing);
         return plan;

@@ -15,6 +15,8 @@ class LibvirtFlagTest {
                 LibvirtFlag.COPY_TRANSIENT_JOB));
         assertEquals(1 | 4 | 16, LibvirtFlag.of(LibvirtFlag.COMMIT_SHALLOW, LibvirtFlag.COMMIT_ACTIVE,
                 LibvirtFlag.COMMIT_BANDWIDTH_BYTES));
+        assertEquals(1 | 2 | 8, LibvirtFlag.of(LibvirtFlag.COPY_SHALLOW, LibvirtFlag.COPY_REUSE_EXT,
+                LibvirtFlag.COPY_SYNCHRONOUS_WRITES));
         assertEquals(2, LibvirtFlag.of(LibvirtFlag.ABORT_PIVOT));
         assertThrows(IllegalArgumentException.class,
                 () -> LibvirtFlag.of(LibvirtFlag.COPY_SHALLOW, LibvirtFlag.COMMIT_ACTIVE));

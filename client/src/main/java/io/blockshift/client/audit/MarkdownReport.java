@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.blockshift.client.audit.AuditReport.Child;
 import io.blockshift.client.audit.AuditReport.Run;
 import io.blockshift.client.audit.AuditReport.Step;
+import io.blockshift.workflows.ConvergenceReport;
 import io.blockshift.workflows.Memo;
 import io.blockshift.workflows.MigrateDiskResult;
 import java.io.IOException;
@@ -37,6 +38,7 @@ final class MarkdownReport {
         }
         if (!report.steps().isEmpty()) {
             steps(chained);
+            convergence();
         }
         if (report.children() != null) {
             disks();
@@ -110,6 +112,24 @@ final class MarkdownReport {
                     + (step.compensation() ? "compensation" : "step") + " | " + step.scheduled() + " | "
                     + (step.millis() == null ? "" : step.millis()) + " | " + step.attempts() + " | " + step.outcome()
                     + " | " + cell(what) + " |");
+        }
+    }
+
+    /** What block jobs needed to converge under guest writes, from their steps' results: said in words. */
+    private void convergence() {
+        boolean any = false;
+        for (Step step : report.steps()) {
+            JsonNode needed = step.result() == null ? null : step.result().get("convergence");
+            if (needed == null || !needed.isObject()) {
+                continue;
+            }
+            if (!any) {
+                out.println();
+                out.println("## Convergence");
+                out.println();
+                any = true;
+            }
+            out.println("- " + step.activity() + ": " + PayloadReader.as(needed, ConvergenceReport.class).describe());
         }
     }
 

@@ -71,6 +71,12 @@ public final class MigrateCommand implements Callable<Integer> {
             description = "libvirt URI of the VM's host, as the worker sees it (default: ${DEFAULT-VALUE}).")
     String connectUri;
 
+    @Option(names = "--convergence", paramLabel = "SECONDS", defaultValue = "60",
+            description = "Seconds a block job may copy without catching up on the guest's writes before blockshift"
+                    + " acts: the mirror switches to write-blocking mode, the commit lifts its bandwidth limit, then"
+                    + " limits the guest's writes (default: ${DEFAULT-VALUE}).")
+    long convergenceSeconds;
+
     @Option(names = "--workflow-id", paramLabel = "ID",
             description = "Workflow ID (default: migrate-DOMAIN-DISK-RANDOM). An ID already running is refused.")
     String workflowId;
@@ -147,6 +153,7 @@ public final class MigrateCommand implements Callable<Integer> {
         request.keepSource = keepSource;
         request.verify = verify;
         request.connectUri = connectUri;
+        request.convergenceSeconds = convergenceSeconds;
         return request;
     }
 

@@ -8,6 +8,7 @@ import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrationPlan;
 import io.blockshift.workflows.MigrationStatus;
+import io.blockshift.workflows.StepProgress;
 import io.blockshift.workflows.Outcome;
 import io.blockshift.workflows.SearchAttributes;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -169,6 +170,7 @@ public final class MigrationFollower extends Follower<MigrateDiskResult, Migrati
         private final WorkflowExecution execution;
         private final long started = System.nanoTime();
         private final Set<String> retriesReported = new HashSet<>();
+        private final java.util.Map<String, String> convergenceSaid = new java.util.HashMap<>();
         private boolean hinted;
         private MigrationPlan lastPlan;
 
@@ -191,9 +193,11 @@ public final class MigrationFollower extends Follower<MigrateDiskResult, Migrati
             WorkflowQueries.describe(session.client, execution).ifPresent(description -> {
                 for (PendingActivityInfo activity : description.getPendingActivitiesList()) {
                     reportRetry(activity);
-                    WorkflowQueries.heartbeat(session.client, activity).ifPresent(p -> display.bytes(
-                            phase == null || phase.equals(p.step()) ? p.step() : phase + " (" + p.step() + ")",
-                            p.bytesDone(), p.bytesTotal()));
+                    WorkflowQueries.heartbeat(session.client, activity).ifPresent(p -> {
+                        reportConvergence(p);
+                        display.bytes(phase == null || phase.equals(p.step()) ? p.step() : phase + " (" + p.step() + ")",
+                                p.bytesDone(), p.bytesTotal());
+                    });
                 }
             });
             if (session.workerHint != null && !hinted && (phase == null || DiskPhase.STARTING.wire().equals(phase))
@@ -206,6 +210,16 @@ public final class MigrationFollower extends Follower<MigrateDiskResult, Migrati
         /** The workflow's {@code status} query, or empty when no worker answers in time. */
         Optional<MigrationStatus> status() {
             return WorkflowQueries.ask(session.client, execution, STATUS_QUERY, MigrationStatus.class);
+        }
+
+        /** Says what a block job needed to converge (a switch to write-blocking, a limit on the guest), when it changes. */
+        private void reportConvergence(StepProgress progress) {
+            if (progress.convergence() != null) {
+                String said = progress.step() + ": " + progress.convergence().describe();
+                if (!said.equals(convergenceSaid.put(progress.step(), said))) {
+                    session.display.note(said);
+                }
+            }
         }
 
         /** Says once per attempt why an activity is being retried. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.blockshift.workflows.BlockJobReport;
 import io.blockshift.workflows.CleanupReport;
 import io.blockshift.workflows.CloneReport;
+import io.blockshift.workflows.ConvergenceReport;
 import io.blockshift.workflows.Layer;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskWorkflow;
@@ -110,6 +111,21 @@ class AuditReportTest {
                 .filter(AuditReport.Step::compensation).map(AuditReport.Step::activity).toList());
     }
 
+    @Test
+    void whatABlockJobNeededToConvergeIsSaidInWordsAndNothingWhenItNeededNothing() {
+        run("mig-5");
+        assertTrue(!markdown("mig-5").contains("## Convergence"));
+
+        activities.mirrorConvergence = ConvergenceReport.stalled("2026-12-03T11:00:00Z", 8 << 20)
+                .writeBlocking("2026-12-03T11:00:01Z");
+        run("mig-6");
+
+        String report = markdown("mig-6");
+        assertTrue(report.contains("## Convergence\n\n- MirrorToOverlay: not converging at 2026-12-03T11:00:00Z (8 MiB left"
+                + " at best); restarted in write-blocking mode at 2026-12-03T11:00:01Z\n"), report);
+        assertTrue(report.contains("\"writeBlockingAt\" : \"2026-12-03T11:00:01Z\""), "and in the result: " + report);
+    }
+
     private static AuditReport.Step step(AuditReport report, String activity) {
         return report.steps().stream().filter(s -> s.activity().equals(activity)).findFirst().orElseThrow(
                 () -> new AssertionError(activity + " not in " + report.steps()));
@@ -133,6 +149,7 @@ class AuditReportTest {
         volatile boolean failMirror;
         volatile boolean failOverlay;
         volatile long snapshotMillis;
+        volatile ConvergenceReport mirrorConvergence;
         private final MigrationPlan plan = new MigrationPlan("qemu:///system", "vm1", "6f1c2d3e-0000-4000-8000-000000000001",
                 true, "vda", "/old/vm1-vda.img", "raw", 1L << 30, 1L << 28, "/new/vm1-vda.img.blockshift-top.qcow2",
                 "/new/vm1-vda.img", "/new/vm1-vda.img.blockshift-partial", "/new/vm1-vda.img.blockshift-overlay.qcow2",
@@ -181,7 +198,7 @@ class AuditReportTest {
             if (failMirror) {
                 throw ApplicationFailure.newNonRetryableFailure("mirror went wrong", "BlockJobFailed");
             }
-            return new BlockJobReport("copy", 1 << 20, 12, 1, false);
+            return new BlockJobReport("copy", 1 << 20, 12, 1, false, mirrorConvergence);
         }
 
         @Override

@@ -9,6 +9,7 @@ import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrateDiskWorkflow;
 import io.blockshift.workflows.MigrationStatus;
+import io.blockshift.workflows.ConvergenceReport;
 import io.blockshift.workflows.StepProgress;
 import io.blockshift.workflows.SearchAttributes;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -112,6 +113,7 @@ class MigrationSessionTest {
         assertEquals("/new/b.img", outcome.result().target());
         String shown = progress.toString(StandardCharsets.UTF_8);
         assertTrue(shown.lines().anyMatch(l -> l.matches("clone [1-9]\\d* MiB / 64 MiB \\d+% \\d+ MiB/s.*")), shown);
+        assertEquals(1, shown.lines().filter(l -> l.equals("clone: " + NEEDED.describe())).count(), shown);
         String summary = String.join("\n", MigrationOutcome.summary(outcome.result()));
         assertTrue(summary.contains("clone") && summary.contains("crc32c 0badf00d"), summary);
         assertTrue(WorkflowSession.outcomeJson(outcome).contains("\"exitCode\" : 0"));
@@ -362,12 +364,17 @@ class MigrationSessionTest {
         void copy();
     }
 
+    static final ConvergenceReport NEEDED = ConvergenceReport.stalled("2026-12-03T11:00:00Z", 8 << 20)
+            .writeBlocking("2026-12-03T11:00:01Z");
+
     /** Heartbeats 64 MiB of progress over two and a half seconds. */
     public static class HeartbeatingCopy implements Copy {
         @Override
         public void copy() {
             for (int mib = 0; mib <= 64; mib += 4) {
-                Activity.getExecutionContext().heartbeat(new StepProgress("clone", (long) mib << 20, 64L << 20, 0));
+                // Halfway, what a block job that needed help to converge reports (the follower says it once).
+                Activity.getExecutionContext().heartbeat(new StepProgress("clone", (long) mib << 20, 64L << 20, 0,
+                        mib < 32 ? null : NEEDED));
                 try {
                     Thread.sleep(150);
                 } catch (InterruptedException e) {
