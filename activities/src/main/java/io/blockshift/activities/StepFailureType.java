@@ -25,7 +25,11 @@ public enum StepFailureType {
     /** A file to delete is still used by the domain. */
     IN_USE("InUse"),
     /** Another migration holds the target's claim. */
-    TARGET_RESERVED("TargetReserved");
+    TARGET_RESERVED("TargetReserved"),
+    /** A shut-off domain's source is in use: the VM started, or another process writes to it. */
+    SOURCE_IN_USE("SourceInUse"),
+    /** A shut-off domain's source changed while it was copied. */
+    SOURCE_CHANGED("SourceChanged");
 
     /** What a clone failure's type starts with; its {@link CloneException.Kind} follows. */
     private static final String CLONE_PREFIX = "Clone";

@@ -22,6 +22,8 @@ package io.blockshift.workflows;
  * @param bandwidthBytesPerSecond limit for the copy and block jobs; 0 for none
  * @param keepSource keep A at the end
  * @param verify checksum the clone even where the cloner would skip it
+ * @param inactive the domain is shut off: B is a copy of A and the domain is redefined on it, with
+ *        no snapshot and no block job (see {@code ColdMove}); false in histories recorded before it
  */
 public record MigrationPlan(
         String connectUri,
@@ -41,5 +43,6 @@ public record MigrationPlan(
         String clonerReason,
         long bandwidthBytesPerSecond,
         boolean keepSource,
-        boolean verify) {
+        boolean verify,
+        boolean inactive) {
 }

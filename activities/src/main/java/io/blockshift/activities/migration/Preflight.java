@@ -49,16 +49,13 @@ final class Preflight {
         }
         target = target.normalize();
         Guest guest = lookUp(request.connectUri, request.domain);
-        if (!guest.isRunning()) {
-            throw refuse("domain " + guest.name() + " is not running: blockshift moves the disks of running VMs; "
-                    + "start it with 'virsh start " + guest.name() + "', or copy a stopped VM's file and edit its XML");
-        }
-        List<Disk> disks = guest.liveDisks();
+        boolean inactive = DomainStates.movesCold(guest);
+        List<Disk> disks = inactive ? guest.persistentDisks() : guest.liveDisks();
         Disk disk = Disk.find(disks, request.disk).orElseThrow(() -> refuse("domain " + guest.name()
                 + " has no disk '" + request.disk + "'; its disks are "
                 + disks.stream().map(d -> d.target() + " (" + d.source() + ")").collect(Collectors.joining(", "))));
-        String unmovable = Movability.whyNot(guest.name(), disk,
-                d -> d.hasMirror() || guest.disk(d.target()).blockJob().isPresent());
+        String unmovable = Movability.whyNot(guest.name(), disk, inactive ? Movability.JOBS_NOT_ASKED
+                : d -> d.hasMirror() || guest.disk(d.target()).blockJob().isPresent());
         if (unmovable != null) {
             throw refuse(unmovable);
         }
@@ -79,7 +76,7 @@ final class Preflight {
                 Files.size(source), allocated,
                 files.top().toString(), target.toString(), files.partial().toString(), files.overlay().toString(),
                 choice.cloner().name(), choice.reason(),
-                request.bandwidthMiBps << 20, request.keepSource, request.verify);
+                request.bandwidthMiBps << 20, request.keepSource, request.verify, inactive);
         log.info("preflight passed: {} {} -> {} with cloner {} ({})", guest.name(), disk.target(), target,
                 plan.cloner(), plan.clonerReason());
         return plan;
