@@ -271,4 +271,13 @@ public final class TestVm implements AutoCloseable {
     public void flush() throws LibvirtException {
         domain.qemuMonitorCommand("qemu-io -d /machine/peripheral/virtio-disk0/virtio-backend \"flush\"", HMP);
     }
+
+    /** Saves the running VM's state to libvirt's managed save image and stops it (virsh managedsave). */
+    public void managedSave() throws LibvirtException {
+        domain.managedSave();
+    }
+
+    public void managedSaveRemove() throws LibvirtException {
+        domain.managedSaveRemove();
+    }
 }
