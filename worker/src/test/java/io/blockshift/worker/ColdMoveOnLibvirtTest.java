@@ -66,7 +66,7 @@ class ColdMoveOnLibvirtTest extends LibvirtTemporalTest {
 
             MigrateDiskResult result = migrate(activities, request(vm, vm.target()));
 
-            assertTrue(refused.get().getMessage().contains("lock"), refused.get().getMessage());
+            assertTrue(refused.get().getMessage().contains("Failed to get \"write\" lock"), refused.get().getMessage());
             assertEquals(DomainState.VIR_DOMAIN_SHUTOFF, vm.state());
             assertEquals(vm.target().toString(), result.target());
             assertEquals(vm.target().toString(), vm.persistentDisk("vda").source());

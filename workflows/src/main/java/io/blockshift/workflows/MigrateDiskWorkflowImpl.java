@@ -97,6 +97,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
         Compensations undo = new Compensations();
         try {
             // 1. Claim B, and hold A as QEMU does, so that the VM cannot start on A while it is copied.
+            //    Hold and define are ordinary activities on the host's queue: the hold lives in that worker.
             undo.add(persistentSteps::releaseSource, plan);
             step(DiskPhase.CLAIM, () -> preflightSteps.holdSource(plan));
             // 2. A to B: nothing writes to A while it is held.
