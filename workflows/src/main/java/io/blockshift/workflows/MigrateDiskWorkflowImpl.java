@@ -122,7 +122,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
         enterPhase(DiskPhase.DONE);
         if (result.cancelIgnored()) {
             log.warn("a cancel came after the guest moved onto {}: the migration finished; the guest runs on {}",
-                    plan.overlay(), plan.target());
+                    plan.inactive() ? plan.target() : plan.overlay(), plan.target());
             MigrationVisibility.cancelIgnored(plan);
         }
         return result;
