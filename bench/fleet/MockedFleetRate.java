@@ -133,7 +133,7 @@ public final class MockedFleetRate {
         return new MigrationPlan("qemu:///system", r.domain, UUID.nameUUIDFromBytes(r.domain.getBytes()).toString(), true,
                 r.disk, "/old/" + r.domain + ".img", "raw", 1L << 30, 1L << 28, r.target + ".blockshift-top.qcow2",
                 r.target, r.target + ".blockshift-partial", r.target + ".blockshift-overlay.qcow2", "sparse",
-                "auto: sparse", 0, false, false);
+                "auto: sparse", 0, false, false, false);
     }
 
     /** Every disk exists and is 1 GiB; no child has closed unseen. */

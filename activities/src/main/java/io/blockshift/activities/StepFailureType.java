@@ -33,7 +33,11 @@ public enum StepFailureType {
     /** A copy through a backing chain does not show the guest what the source does. */
     CHAIN_MISMATCH("ChainMismatch"),
     /** A block job could not catch up on the guest's writes, whatever blockshift did about it. */
-    NOT_CONVERGING("NotConverging");
+    NOT_CONVERGING("NotConverging"),
+    /** A shut-off domain's source is in use: the VM started, or another process writes to it. */
+    SOURCE_IN_USE("SourceInUse"),
+    /** A shut-off domain's source changed while it was copied. */
+    SOURCE_CHANGED("SourceChanged");
 
     /** What a clone failure's type starts with; its {@link CloneException.Kind} follows. */
     private static final String CLONE_PREFIX = "Clone";

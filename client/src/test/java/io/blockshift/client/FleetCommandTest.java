@@ -324,6 +324,27 @@ class FleetCommandTest extends LibvirtTemporalCliTest {
         }
     }
 
+    @Test
+    void planOfAShutOffVmPrintsTheHoldTheCopyAndTheDefineWithNoSnapshot() throws Exception {
+        Path dir = testDir();
+        try (TestVm vm = vm(dir, "off")) {
+            vm.stop();
+            String xml = vm.persistentXml();
+            List<String> files = vm.files();
+
+            CliRun run = CliRun.of("plan", "--domain", vm.name, "--disk", "vda", "--target", target(vm).toString());
+
+            assertEquals(ExitCodes.OK, run.exitCode(), run::toString);
+            assertTrue(run.out().contains(vm.name + " is shut off: its disk moves by copy and a define"), run.out());
+            assertTrue(run.out().contains("1 claim     hold " + vm.vda), run.out());
+            assertTrue(run.out().contains("3 define    virDomainDefineXML"), run.out());
+            assertTrue(run.out().contains("4 cleanup   delete " + vm.vda), run.out());
+            assertTrue(!run.out().contains("snapshot  external"), run.out());
+            assertEquals(xml, vm.persistentXml(), "the domain is untouched");
+            assertEquals(files, vm.files(), "no file was created or removed");
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** A fleet file moving each VM's vda with the plain cloner at {@code mibps} MiB/s. */

@@ -148,4 +148,19 @@ final class HookedActivities implements MigrationActivities {
     public CleanupReport cleanup(MigrationPlan plan) {
         return around("cleanup", () -> real.cleanup(plan));
     }
+
+    @Override
+    public void holdSource(MigrationPlan plan) {
+        around("holdSource", () -> real.holdSource(plan));
+    }
+
+    @Override
+    public void releaseSource(MigrationPlan plan) {
+        around("releaseSource", () -> real.releaseSource(plan));
+    }
+
+    @Override
+    public void defineOnTarget(MigrationPlan plan) {
+        around("defineOnTarget", () -> real.defineOnTarget(plan));
+    }
 }

@@ -164,10 +164,14 @@ class PreflightRefusalTest extends LibvirtTemporalTest {
     }
 
     @Test
-    void refusesADomainThatIsNotRunning() throws Exception {
-        try (TestVm stopped = TestVm.start(libvirt, "raw", 16)) {
-            stopped.stop();
-            assertRefused(stopped, List.of(stopped.dst), r -> { }, "is not running");
+    void refusesAShutOffDomainWithAManagedSaveImageWhichWouldResumeOnTheOldDisk() throws Exception {
+        try (TestVm saved = TestVm.start(libvirt, "raw", 16)) {
+            saved.managedSave();
+            try {
+                assertRefused(saved, List.of(saved.dst), r -> { }, "has a managed save image");
+            } finally {
+                saved.managedSaveRemove();
+            }
         }
     }
 

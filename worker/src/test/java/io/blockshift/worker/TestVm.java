@@ -284,4 +284,40 @@ public final class TestVm implements AutoCloseable {
         command.addAll(List.of(args));
         Command.run(command, TIMEOUT);
     }
+
+    // ---------------------------------------------------------------- shut-off and paused VMs
+
+    /** Starts the defined VM (again), on whatever its persistent definition names. */
+    public void startAgain() throws LibvirtException {
+        domain.create();
+    }
+
+    /** Pauses the running VM's vCPUs; QEMU's block layer goes on. */
+    public void pause() throws LibvirtException {
+        domain.suspend();
+    }
+
+    public org.libvirt.DomainInfo.DomainState state() throws LibvirtException {
+        return domain.getInfo().state;
+    }
+
+    /** Writes 1 MiB of {@code pattern} at {@code offsetMiB} into vda's image while no QEMU has it open. */
+    public void writeWhileShutOff(int pattern, int offsetMiB) throws Exception {
+        Command.run(List.of("qemu-io", "-f", format, "-c", "write -P 0x" + Integer.toHexString(pattern) + " "
+                + offsetMiB + "M 1M", vda.toString()), TIMEOUT);
+    }
+
+    /** Flushes what the guest wrote to vda, qcow2 metadata included, so that a reader of the file sees it. */
+    public void flush() throws LibvirtException {
+        domain.qemuMonitorCommand("qemu-io -d /machine/peripheral/virtio-disk0/virtio-backend \"flush\"", HMP);
+    }
+
+    /** Saves the running VM's state to libvirt's managed save image and stops it (virsh managedsave). */
+    public void managedSave() throws LibvirtException {
+        domain.managedSave();
+    }
+
+    public void managedSaveRemove() throws LibvirtException {
+        domain.managedSaveRemove();
+    }
 }

@@ -17,6 +17,10 @@ public enum DiskPhase implements WireName {
     MIRROR("mirror"),
     COMMIT("commit"),
     CLEANUP("cleanup"),
+    /** A shut-off domain's move: B claimed and A held as QEMU holds an image, so the VM cannot start on A. */
+    CLAIM("claim"),
+    /** A shut-off domain's move: its persistent definition redefined on B. */
+    DEFINE("define"),
     ROLLING_BACK("rolling back"),
     DONE("done"),
     REFUSED("refused"),

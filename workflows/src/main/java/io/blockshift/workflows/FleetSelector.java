@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Instead of a list of migrations, {@code MigrateFleet} can take a selector: every file-backed disk
- * (device disk, type file, with any backing chain) of the running domains whose name matches
+ * (device disk, type file, with any backing chain) of the domains in {@link #states} whose name matches
  * {@link #domains} and whose source lies under {@link #sourceUnder}, each moved to
  * {@code targetDir/<domain>-<disk>.<extension of its source>}.
  */
@@ -26,11 +26,13 @@ public class FleetSelector extends StrictJsonInput {
     public long bandwidthMiBps = 0;
     public boolean keepSource = false;
     public boolean verify = false;
+    /** The states of the domains whose disks move ({@link VmState}'s words); every one by default. */
+    public List<String> states = VmState.ALL;
 
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
         refuseUnknownFields(problems, " in 'select'", "connectUri, domains, "
-                + "sourceUnder, targetDir, host, cloner, bandwidthMiBps, keepSource, verify");
+                + "sourceUnder, targetDir, host, cloner, bandwidthMiBps, keepSource, verify, states");
         if (blank(domains)) {
             problems.add("'select.domains' is missing: give a glob over domain names, such as web-* (or * for all)");
         }
@@ -45,6 +47,15 @@ public class FleetSelector extends StrictJsonInput {
         }
         if (host != null && !MigrateDiskRequest.validHost(host)) {
             problems.add("'select.host' '" + host + "' is not a host name (letters, digits, '.', '-', '_')");
+        }
+        if (states == null || states.isEmpty()) {
+            problems.add("'select.states' is empty: give some of " + VmState.names() + ", or leave it out for all");
+        } else {
+            for (String state : states) {
+                if (VmState.of(state) == null) {
+                    problems.add("'select.states' has '" + state + "': the states are " + VmState.names());
+                }
+            }
         }
         if (bandwidthMiBps < 0) {
             problems.add("'select.bandwidthMiBps' is negative");

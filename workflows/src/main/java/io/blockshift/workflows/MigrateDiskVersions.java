@@ -40,6 +40,13 @@ record MigrateDiskVersions(boolean hostsAndFleets, boolean searchAttributes, boo
      */
     static final String LOCAL_STEPS = "local-steps";
 
+    /**
+     * Change ID of the version that moves a shut-off domain's disk by copy and a define (no snapshot,
+     * no block job): asked only when preflight found the domain shut off, which every build before
+     * it refused, so no older history carries the marker or reaches the question.
+     */
+    static final String COLD_MOVES = "cold-moves";
+
     /** Asks the three changes every migration asks at its start, in this order. */
     static MigrateDiskVersions atStart() {
         int hosts = Workflow.getVersion(HOSTS_AND_FLEETS, Workflow.DEFAULT_VERSION, 1);
@@ -51,5 +58,10 @@ record MigrateDiskVersions(boolean hostsAndFleets, boolean searchAttributes, boo
     /** Asked only once clean-up failed after the guest moved: whether that ends as CleanupIncomplete. */
     static boolean cleanupIncomplete() {
         return Workflow.getVersion(CLEANUP_INCOMPLETE, Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION;
+    }
+
+    /** Asked only once preflight found the domain shut off: whether it moves by copy and a define. */
+    static boolean coldMoves() {
+        return Workflow.getVersion(COLD_MOVES, Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION;
     }
 }

@@ -54,6 +54,9 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
         refuseMalformed(request);
         plan = preflight(request);
         visibility.resolved(plan);
+        if (plan.inactive() && MigrateDiskVersions.coldMoves()) {
+            return moveShutOff();
+        }
 
         Compensations undo = new Compensations();
         try {
@@ -86,11 +89,43 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
             // 6. A (unless kept), A', B', stale snapshot metadata and the claim on B go.
             cleanup();
         }).run();
+        return finish();
+    }
+
+    /**
+     * A shut-off domain has no block jobs: B is a copy of A, then the domain is defined again on B.
+     * Until that define a failure or cancel rolls back (B and the claim go; the domain is untouched).
+     */
+    private MigrateDiskResult moveShutOff() {
+        Compensations undo = new Compensations();
+        try {
+            // 1. Claim B, and hold A as QEMU does, so that the VM cannot start on A while it is copied.
+            //    Hold and define are ordinary activities on the host's queue: the hold lives in that worker.
+            undo.add(persistentSteps::releaseSource, plan);
+            step(DiskPhase.CLAIM, () -> preflightSteps.holdSource(plan));
+            // 2. A to B: nothing writes to A while it is held.
+            undo.add(persistentSteps::deleteBase, plan);
+            clone = step(DiskPhase.CLONE, () -> longSteps.cloneBase(plan));
+            visibility.cloner(clone.cloner());
+            // 3. The persistent definition names B (the point of no return), then A is let go.
+            step(DiskPhase.DEFINE, () -> preflightSteps.defineOnTarget(plan));
+        } catch (ActivityFailure | CanceledFailure failure) {
+            if (!pivotedOntoOverlay(failure)) {
+                throw rollBack(undo, failure);
+            }
+            log.warn("{} failed after {} was defined on {}; rolling forward", phase, plan.domainName(), plan.target());
+        }
+        // 4. A (unless kept) and the claim on B go.
+        Workflow.newDetachedCancellationScope(this::cleanup).run();
+        return finish();
+    }
+
+    private MigrateDiskResult finish() {
         result = result();
         enterPhase(DiskPhase.DONE);
         if (result.cancelIgnored()) {
             log.warn("a cancel came after the guest moved onto {}: the migration finished; the guest runs on {}",
-                    plan.overlay(), plan.target());
+                    plan.inactive() ? plan.target() : plan.overlay(), plan.target());
             MigrationVisibility.cancelIgnored(plan);
         }
         return result;
@@ -172,7 +207,7 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
         }
     }
 
-    /** Whether the guest already runs on B' (or B): then only rolling forward is safe. */
+    /** Whether the guest already runs on B' (or B; a shut-off one is defined on B): then only rolling forward is safe. */
     private boolean pivotedOntoOverlay(TemporalFailure cause) {
         Layer layer;
         try {

@@ -26,8 +26,11 @@ public interface MigrationActivities {
     String ACTIVE_LAYER = "ActiveLayer";
     String COMMIT_OVERLAY = "CommitOverlay";
     String CLEANUP = "Cleanup";
+    String HOLD_SOURCE = "HoldSource";
+    String RELEASE_SOURCE = "ReleaseSource";
+    String DEFINE_ON_TARGET = "DefineOnTarget";
     /** The compensations: the activities a rollback runs. */
-    List<String> COMPENSATIONS = List.of(REVERT_SNAPSHOT, DELETE_BASE, DELETE_OVERLAY, ABORT_MIRROR);
+    List<String> COMPENSATIONS = List.of(REVERT_SNAPSHOT, DELETE_BASE, DELETE_OVERLAY, ABORT_MIRROR, RELEASE_SOURCE);
 
     /** Checks everything before anything changes, and resolves the paths every step uses. */
     @ActivityMethod(name = PREFLIGHT)
@@ -76,4 +79,26 @@ public interface MigrationActivities {
     /** Step 6: deletes A (unless kept), A', B' and stale snapshot metadata. */
     @ActivityMethod(name = CLEANUP)
     CleanupReport cleanup(MigrationPlan plan);
+
+    // ---------------------------------------------------------------- a shut-off domain: copy, then define
+
+    /**
+     * Cold step 1: claims B, and holds A as QEMU holds an image it reads without sharing writes, so
+     * that starting the VM on A fails ("Failed to get "write" lock") until the move is over. Fails
+     * for good when the domain started since preflight.
+     */
+    @ActivityMethod(name = HOLD_SOURCE)
+    void holdSource(MigrationPlan plan);
+
+    /** Undoes cold step 1: lets go of A and gives up the claim on B. */
+    @ActivityMethod(name = RELEASE_SOURCE)
+    void releaseSource(MigrationPlan plan);
+
+    /**
+     * Cold step 3, after the clone: defines the shut-off domain again from its persistent XML with
+     * the disk on B, then lets go of A. The point of no return. Fails for good, changing nothing,
+     * when the domain is running, or A changed since it was held.
+     */
+    @ActivityMethod(name = DEFINE_ON_TARGET)
+    void defineOnTarget(MigrationPlan plan);
 }

@@ -82,8 +82,10 @@ final class MigrationFailures {
     /** {@code step} failed and everything was undone: the guest runs on A alone. */
     static ApplicationFailure rolledBack(MigrationPlan plan, DiskPhase step, Throwable failure) {
         return ApplicationFailure.newNonRetryableFailureWithCause(
-                "step " + step.wire() + " failed: " + sentence(messageOf(failure)) + " Rolled back: the guest runs on "
-                        + plan.source() + " alone and nothing new is left on disk.",
+                "step " + step.wire() + " failed: " + sentence(messageOf(failure)) + " Rolled back: "
+                        + (plan.inactive() ? "domain " + plan.domainName() + " is still defined on " + plan.source()
+                                + ", untouched," : "the guest runs on " + plan.source() + " alone")
+                        + " and nothing new is left on disk.",
                 FailureType.ROLLED_BACK.wire(), failure);
     }
 

@@ -30,6 +30,8 @@ import java.util.List;
  * @param convergenceSeconds how long a block job may go without its remaining bytes setting a new
  *     minimum before blockshift acts (see README, "Guests that write faster than the copy"); 0, as
  *     in plans recorded before this field, means {@link MigrateDiskRequest#DEFAULT_CONVERGENCE_SECONDS}
+ * @param inactive the domain is shut off: B is a copy of A and the domain is redefined on it, with
+ *        no snapshot and no block job (see {@code ColdMove}); false in histories recorded before it
  */
 public record MigrationPlan(
         String connectUri,
@@ -53,7 +55,8 @@ public record MigrationPlan(
         ChainMode chain,
         List<BackingLayer> backing,
         boolean deleteUnusedBacking,
-        long convergenceSeconds) {
+        long convergenceSeconds,
+        boolean inactive) {
 
     /** Missing in plans recorded before chains moved (such a plan's A has no backing chain) or before convergence. */
     public MigrationPlan {
@@ -71,7 +74,7 @@ public record MigrationPlan(
             boolean keepSource, boolean verify, ChainMode chain, List<BackingLayer> backing, boolean deleteUnusedBacking) {
         this(connectUri, domainName, domainUuid, persistent, diskTarget, source, sourceFormat, sourceSize,
                 sourceAllocated, top, target, partialTarget, overlay, cloner, clonerReason, bandwidthBytesPerSecond,
-                keepSource, verify, chain, backing, deleteUnusedBacking, MigrateDiskRequest.DEFAULT_CONVERGENCE_SECONDS);
+                keepSource, verify, chain, backing, deleteUnusedBacking, MigrateDiskRequest.DEFAULT_CONVERGENCE_SECONDS, false);
     }
 
     /** A plan for a disk whose A has no backing file. */
@@ -81,7 +84,18 @@ public record MigrationPlan(
             boolean keepSource, boolean verify, long convergenceSeconds) {
         this(connectUri, domainName, domainUuid, persistent, diskTarget, source, sourceFormat, sourceSize,
                 sourceAllocated, top, target, partialTarget, overlay, cloner, clonerReason, bandwidthBytesPerSecond,
-                keepSource, verify, ChainMode.COPY, List.of(), false, convergenceSeconds);
+                keepSource, verify, ChainMode.COPY, List.of(), false, convergenceSeconds, false);
+    }
+
+    /** A plan for a disk whose A has no backing file, with the default convergence window; shut off when {@code inactive}. */
+    public MigrationPlan(String connectUri, String domainName, String domainUuid, boolean persistent, String diskTarget,
+            String source, String sourceFormat, long sourceSize, long sourceAllocated, String top, String target,
+            String partialTarget, String overlay, String cloner, String clonerReason, long bandwidthBytesPerSecond,
+            boolean keepSource, boolean verify, boolean inactive) {
+        this(connectUri, domainName, domainUuid, persistent, diskTarget, source, sourceFormat, sourceSize,
+                sourceAllocated, top, target, partialTarget, overlay, cloner, clonerReason, bandwidthBytesPerSecond,
+                keepSource, verify, ChainMode.COPY, List.of(), false, MigrateDiskRequest.DEFAULT_CONVERGENCE_SECONDS,
+                inactive);
     }
 
     /** A plan for a disk whose A has no backing file, with the default convergence window. */

@@ -23,7 +23,13 @@ final class Fixtures {
     static final MigrationPlan PLAN = new MigrationPlan(
             "qemu:///system", DOMAIN, "6f1c2d3e-0000-4000-8000-000000000001", true, DISK,
             SOURCE, "raw", 10L << 30, 3L << 30, TOP, TARGET, TARGET + ".partial", OVERLAY,
-            CLONER, "source is sparse", 0, false, false);
+            CLONER, "source is sparse", 0, false, false, false);
+
+    /** The plan of the same disk of a shut-off domain: moved by copy and a define. */
+    static final MigrationPlan SHUT_OFF_PLAN = new MigrationPlan(
+            "qemu:///system", DOMAIN, "6f1c2d3e-0000-4000-8000-000000000001", true, DISK,
+            SOURCE, "raw", 10L << 30, 3L << 30, TOP, TARGET, TARGET + ".partial", OVERLAY,
+            CLONER, "source is sparse", 0, false, false, true);
 
     static final CloneReport CLONE = clone(CHECKSUM, CHECKSUM);
     static final BlockJobReport MIRROR = new BlockJobReport("copy", 64L << 20, 1500, 1, false);
@@ -79,10 +85,15 @@ final class Fixtures {
         /** Before the pivot the guest writes to A'. */
         ACTIVE_LAYER(a -> a.activeLayer(any()), Layer.TOP),
         COMMIT(a -> a.commitOverlay(any()), Fixtures.COMMIT),
-        CLEANUP(a -> a.cleanup(any()), Fixtures.CLEANUP);
+        CLEANUP(a -> a.cleanup(any()), Fixtures.CLEANUP),
+        HOLD_SOURCE(a -> a.holdSource(any()), null),
+        RELEASE_SOURCE(a -> a.releaseSource(any()), null),
+        DEFINE(a -> a.defineOnTarget(any()), null);
 
         /** Every call of a migration that succeeds, in order. */
         static final List<Call> HAPPY_PATH = List.of(PREFLIGHT, SNAPSHOT, CLONE_BASE, CREATE_OVERLAY, MIRROR, COMMIT, CLEANUP);
+        /** Every call of a shut-off domain's move that succeeds, in order. */
+        static final List<Call> SHUT_OFF_PATH = List.of(PREFLIGHT, HOLD_SOURCE, CLONE_BASE, DEFINE, CLEANUP);
         /** The steps of the happy path that run as local activities on the workflow's own queue. */
         static final List<Call> LOCAL_STEPS = List.of(SNAPSHOT, CREATE_OVERLAY, CLEANUP);
 
@@ -115,6 +126,7 @@ final class Fixtures {
                 case CLONE_BASE -> DELETE_BASE;
                 case CREATE_OVERLAY -> DELETE_OVERLAY;
                 case MIRROR -> ABORT_MIRROR;
+                case HOLD_SOURCE -> RELEASE_SOURCE;
                 default -> throw new IllegalArgumentException(this + " has no compensation");
             };
         }

@@ -186,7 +186,7 @@ abstract class MigrateFleetTestBase {
             MigrationPlan p = Fixtures.PLAN;
             return new MigrationPlan(p.connectUri(), r.domain, uuidOf(r.domain), true, r.disk, "/old/" + r.domain + "-" + r.disk
                     + ".img", "raw", DISK_SIZE, DISK_SIZE, r.target + ".top.qcow2", r.target, r.target + ".partial",
-                    r.target + ".overlay.qcow2", "sparse", "source is sparse", 0, false, false);
+                    r.target + ".overlay.qcow2", "sparse", "source is sparse", 0, false, false, false);
         }).when(activities).preflight(any());
         worker.registerActivitiesImplementations(activities);
         return activities;

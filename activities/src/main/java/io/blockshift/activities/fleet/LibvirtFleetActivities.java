@@ -19,17 +19,19 @@ import io.blockshift.workflows.FleetPayloads;
 import io.blockshift.workflows.FleetSelector;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.ResolvedDisk;
+import io.blockshift.workflows.VmState;
 import io.temporal.activity.Activity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.libvirt.Connect;
+import org.libvirt.DomainInfo.DomainState;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
@@ -61,8 +63,9 @@ public final class LibvirtFleetActivities implements FleetActivities {
             Connect connection = libvirt.connect(selector.connectUri);
             Pattern names = glob(selector.domains);
             Path under = Path.of(selector.sourceUnder).normalize();
-            List<String> domains = new HostDomains(connection).runningNames(name -> names.matcher(name).matches());
-            domains.sort(Comparator.naturalOrder());
+            Set<VmState> states = selector.states.stream().map(VmState::of).collect(Collectors.toSet());
+            List<String> domains = new HostDomains(connection).namesIn(name -> names.matcher(name).matches(),
+                    state -> states.contains(vmState(state)));
             List<MigrateDiskRequest> requests = new ArrayList<>();
             for (String name : domains) {
                 for (Disk disk : libvirt.guest(selector.connectUri, name).liveDisks()) {
@@ -81,8 +84,8 @@ public final class LibvirtFleetActivities implements FleetActivities {
                     requests.add(request);
                 }
             }
-            log.info("selector {} on {} under {}: {} disk(s) of {} domain(s)", selector.domains, selector.connectUri,
-                    under, requests.size(), domains.size());
+            log.info("selector {} ({}) on {} under {}: {} disk(s) of {} domain(s)", selector.domains, selector.states,
+                    selector.connectUri, under, requests.size(), domains.size());
             String tooLarge = FleetPayloads.expansionTooLarge(requests);
             if (tooLarge != null) {
                 throw refuse(tooLarge);
@@ -108,6 +111,16 @@ public final class LibvirtFleetActivities implements FleetActivities {
         } catch (IOException e) {
             throw Failures.retryable("cannot judge 'select.targetDir' " + written + ": " + e, StepFailureType.IO, e);
         }
+    }
+
+    /** The selector's word for a libvirt state; null for a state no selector picks (blockshift refuses those). */
+    static VmState vmState(DomainState state) {
+        return switch (state) {
+            case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED -> VmState.RUNNING;
+            case VIR_DOMAIN_PAUSED -> VmState.PAUSED;
+            case VIR_DOMAIN_SHUTOFF -> VmState.SHUTOFF;
+            default -> null;
+        };
     }
 
     @Override

@@ -3,9 +3,18 @@ package io.blockshift.activities.libvirt;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
+import javax.xml.transform.OutputKeys;
+import javax.xml.transform.TransformerException;
+import javax.xml.transform.TransformerFactory;
+import javax.xml.transform.dom.DOMSource;
+import javax.xml.transform.stream.StreamResult;
 import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamWriter;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
 
 /**
  * The XML blockshift hands libvirt, written by the JDK's StAX writer so every name and path is
@@ -59,6 +68,55 @@ final class DomainXml {
             xml.writeAttribute("file", source.toString());
             xml.writeEndElement();
         });
+    }
+
+    /**
+     * {@code domainXml} (a domain's persistent XML) with the file {@code <disk>} {@code target} on
+     * {@code source}, everything else as it was. The disk's {@code <backingStore>}, if the XML names
+     * one, goes: it described the old image's chain, and libvirt reads the new one's from the image.
+     */
+    static String withDiskSource(String domainXml, String target, Path source) {
+        Document doc = Disk.parse(domainXml);
+        NodeList disks = doc.getElementsByTagName("disk");
+        boolean found = false;
+        for (int i = 0; i < disks.getLength(); i++) {
+            Element disk = (Element) disks.item(i);
+            Element dev = child(disk, "target");
+            if (!"devices".equals(disk.getParentNode().getNodeName()) || dev == null
+                    || !target.equals(dev.getAttribute("dev"))) {
+                continue;
+            }
+            Element sourceElement = child(disk, "source");
+            if (!"file".equals(disk.getAttribute("type")) || sourceElement == null) {
+                throw new IllegalStateException("disk " + target + " is not a file disk with a source");
+            }
+            sourceElement.setAttribute("file", source.toString());
+            for (Element backing; (backing = child(disk, "backingStore")) != null; ) {
+                disk.removeChild(backing);
+            }
+            found = true;
+        }
+        if (!found) {
+            throw new IllegalStateException("the domain XML has no disk " + target);
+        }
+        try {
+            StringWriter out = new StringWriter();
+            javax.xml.transform.Transformer transformer = TransformerFactory.newInstance().newTransformer();
+            transformer.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
+            transformer.transform(new DOMSource(doc), new StreamResult(out));
+            return out.toString();
+        } catch (TransformerException e) {
+            throw new IllegalStateException("cannot write the domain XML: " + e.getMessage(), e);
+        }
+    }
+
+    private static Element child(Element parent, String name) {
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && name.equals(e.getNodeName())) {
+                return e;
+            }
+        }
+        return null;
     }
 
     private interface Body {

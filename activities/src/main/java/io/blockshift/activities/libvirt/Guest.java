@@ -2,12 +2,15 @@ package io.blockshift.activities.libvirt;
 
 import static io.blockshift.activities.libvirt.LibvirtFlag.SNAPSHOT_DELETE_METADATA_ONLY;
 import static io.blockshift.activities.libvirt.LibvirtFlag.XML_INACTIVE;
+import static io.blockshift.activities.libvirt.LibvirtFlag.XML_SECURE;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
+import org.libvirt.DomainInfo.DomainState;
 import org.libvirt.DomainSnapshot;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
@@ -19,11 +22,13 @@ import org.libvirt.LibvirtException;
  */
 public final class Guest {
 
+    private final Connect connection;
     private final Domain domain;
     private final String name;
     private final String uuid;
 
-    private Guest(Domain domain) throws LibvirtException {
+    private Guest(Connect connection, Domain domain) throws LibvirtException {
+        this.connection = connection;
         this.domain = domain;
         this.name = domain.getName();
         this.uuid = domain.getUUIDString();
@@ -33,14 +38,14 @@ public final class Guest {
     static Guest lookUp(Connect connection, String nameOrUuid) throws LibvirtException {
         if (looksLikeUuid(nameOrUuid)) {
             try {
-                return new Guest(connection.domainLookupByUUIDString(nameOrUuid));
+                return new Guest(connection, connection.domainLookupByUUIDString(nameOrUuid));
             } catch (LibvirtException e) {
                 if (!LibvirtErrors.is(e, ErrorNumber.VIR_ERR_NO_DOMAIN)) {
                     throw e;
                 }
             }
         }
-        return new Guest(connection.domainLookupByName(nameOrUuid));
+        return new Guest(connection, connection.domainLookupByName(nameOrUuid));
     }
 
     public String name() {
@@ -95,6 +100,25 @@ public final class Guest {
     /** Forgets a snapshot without touching its files. */
     public void deleteSnapshotMetadata(String snapshotName) throws LibvirtException {
         domain.snapshotLookupByName(snapshotName).delete(LibvirtFlag.of(SNAPSHOT_DELETE_METADATA_ONLY));
+    }
+
+    /** libvirt's state of the domain now: running, paused, shut off, ... */
+    public DomainState state() throws LibvirtException {
+        return domain.getInfo().state;
+    }
+
+    /** Whether a managed save image (virsh managedsave) waits to resume the domain with the disks it had. */
+    public boolean hasManagedSave() throws LibvirtException {
+        return domain.hasManagedSaveImage() == 1;
+    }
+
+    /**
+     * Defines the domain again from its persistent XML (secrets included, so none is lost) with the
+     * disk {@code target} on {@code source}: what it boots with next time.
+     */
+    public void defineWithDiskOn(String target, Path source) throws LibvirtException {
+        String xml = domain.getXMLDesc(LibvirtFlag.of(XML_INACTIVE, XML_SECURE));
+        connection.domainDefineXML(DomainXml.withDiskSource(xml, target, source));
     }
 
     private static boolean looksLikeUuid(String s) {

@@ -33,6 +33,8 @@ enum LibvirtFlag {
 
     /** The persistent definition rather than the running one. */
     XML_INACTIVE("virDomainXMLFlags", 2),
+    /** Include secrets (graphics passwords): XML that is defined again must keep them. */
+    XML_SECURE("virDomainXMLFlags", 1),
 
     /** Forget the snapshot without touching any file. */
     SNAPSHOT_DELETE_METADATA_ONLY("virDomainSnapshotDeleteFlags", 2);

@@ -48,6 +48,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     private final LibvirtConnections libvirt;
     private final Preflight preflight;
     private final ClonePublisher clones;
+    private final ColdMove cold = new ColdMove();
 
     public LibvirtMigrationActivities(LibvirtConnections libvirt, StorageRoots roots, Cloners cloners) {
         this.libvirt = libvirt;
@@ -275,6 +276,32 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             TargetClaim.release(plan);
             log.info("cleanup: deleted {}, kept {}, snapshot metadata removed {}", deleted, kept, metadata);
             return new CleanupReport(deleted, kept, metadata, unneeded);
+        });
+    }
+
+    // ---------------------------------------------------------------- a shut-off domain: hold A, clone, define
+
+    @Override
+    public void holdSource(MigrationPlan plan) {
+        call(() -> {
+            cold.holdSource(guest(plan), plan);
+            return null;
+        });
+    }
+
+    @Override
+    public void releaseSource(MigrationPlan plan) {
+        call(() -> {
+            cold.releaseSource(plan);
+            return null;
+        });
+    }
+
+    @Override
+    public void defineOnTarget(MigrationPlan plan) {
+        call(() -> {
+            cold.defineOnTarget(guest(plan), plan);
+            return null;
         });
     }
 

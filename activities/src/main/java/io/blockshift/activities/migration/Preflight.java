@@ -51,16 +51,13 @@ final class Preflight {
         }
         target = target.normalize();
         Guest guest = lookUp(request.connectUri, request.domain);
-        if (!guest.isRunning()) {
-            throw refuse("domain " + guest.name() + " is not running: blockshift moves the disks of running VMs; "
-                    + "start it with 'virsh start " + guest.name() + "', or copy a stopped VM's file and edit its XML");
-        }
-        List<Disk> disks = guest.liveDisks();
+        boolean inactive = DomainStates.movesCold(guest);
+        List<Disk> disks = inactive ? guest.persistentDisks() : guest.liveDisks();
         Disk disk = Disk.find(disks, request.disk).orElseThrow(() -> refuse("domain " + guest.name()
                 + " has no disk '" + request.disk + "'; its disks are "
                 + disks.stream().map(d -> d.target() + " (" + d.source() + ")").collect(Collectors.joining(", "))));
-        String unmovable = Movability.whyNot(guest.name(), disk,
-                d -> d.hasMirror() || guest.disk(d.target()).blockJob().isPresent(), true);
+        String unmovable = Movability.whyNot(guest.name(), disk, inactive ? Movability.JOBS_NOT_ASKED
+                : d -> d.hasMirror() || guest.disk(d.target()).blockJob().isPresent(), true);
         if (unmovable != null) {
             throw refuse(unmovable);
         }
@@ -85,9 +82,9 @@ final class Preflight {
                 files.top().toString(), target.toString(), files.partial().toString(), files.overlay().toString(),
                 choice.cloner().name(), choice.reason(),
                 request.bandwidthMiBps << 20, request.keepSource, request.verify,
-                chain, backing, request.deleteUnusedBacking, request.convergenceSeconds);
-        log.info("preflight passed: {} {} -> {} with cloner {} ({}), chain {} over {}", guest.name(), disk.target(), target,
-                plan.cloner(), plan.clonerReason(), chain, backing);
+                chain, backing, request.deleteUnusedBacking, request.convergenceSeconds, inactive);
+        log.info("preflight passed: {} {} -> {} with cloner {} ({}), chain {} over {}{}", guest.name(), disk.target(), target,
+                plan.cloner(), plan.clonerReason(), chain, backing, inactive ? ", shut off: a cold move" : "");
         return plan;
     }
 

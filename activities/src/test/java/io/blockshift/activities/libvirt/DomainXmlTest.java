@@ -39,4 +39,20 @@ class DomainXmlTest {
         assertEquals("qcow2", ((Element) disk.getElementsByTagName("driver").item(0)).getAttribute("type"));
         assertEquals(AWKWARD, ((Element) disk.getElementsByTagName("source").item(0)).getAttribute("file"));
     }
+
+    @Test
+    void theRedefinitionMovesOneDiskOntoItsNewSourceDropsItsBackingStoreAndKeepsEverythingElse() {
+        String persistent = "<domain type='qemu'><name>vm1</name><graphics type='vnc' passwd='s3cret'/><devices>"
+                + "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/old/vda.qcow2'/>"
+                + "<backingStore/><target dev='vda' bus='virtio'/></disk>"
+                + "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/old/vdb.img'/>"
+                + "<target dev='vdb' bus='virtio'/></disk></devices></domain>";
+        String written = DomainXml.withDiskSource(persistent, "vda", Path.of(AWKWARD));
+        List<Disk> disks = Disk.parseAll(written);
+        assertEquals(new Disk("vda", "file", "disk", AWKWARD, "qcow2", null, null, false), disks.get(0));
+        assertEquals("/old/vdb.img", disks.get(1).source());
+        assertEquals(0, Disk.parse(written).getElementsByTagName("backingStore").getLength());
+        assertEquals("s3cret", ((Element) Disk.parse(written).getElementsByTagName("graphics").item(0))
+                .getAttribute("passwd"));
+    }
 }

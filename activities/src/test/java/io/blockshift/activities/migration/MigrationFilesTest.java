@@ -26,7 +26,7 @@ class MigrationFilesTest {
     void aPlansScratchAndClaimFollowItsRecordedOverlayAndTarget() {
         MigrationPlan plan = new MigrationPlan("qemu:///system", "vm1", "uuid", true, "vda", "/old/vda.img", "raw",
                 1, 1, "/new/t.img.blockshift-top.qcow2", "/new/t.img", "/new/t.img.blockshift-partial",
-                "/new/t.img.blockshift-overlay.qcow2", "plain", "why", 0, false, false);
+                "/new/t.img.blockshift-overlay.qcow2", "plain", "why", 0, false, false, false);
         assertEquals(Path.of("/new/t.img.blockshift-overlay.qcow2.new"), MigrationFiles.overlayScratch(plan));
         assertEquals(Path.of("/new/t.img.blockshift-reserved"), MigrationFiles.claim(plan));
     }

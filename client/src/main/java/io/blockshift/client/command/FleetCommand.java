@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
                     + " {\"migrations\": [{\"domain\": ..., \"disk\": ..., \"target\": ...}, ...]} or {\"select\": {...}},"
                     + " with the limits beside. Unknown fields are refused by name and nothing starts. The limit"
                     + " options, when given, replace the file's.",
-            "Without FILE, the selector flags pick every file-backed disk of the running VMs named like --domains"
+            "Without FILE, the selector flags pick every file-backed disk of the VMs (running, paused or shut off, or"
+                    + " those --states names) named like --domains"
                     + " whose image lies under --source-under, and move each to --target-dir/<domain>-<disk>.<ext>.",
             "Needs a Temporal server at --temporal and a worker ('blockshift worker') on each VM host. --detach"
                     + " prints the workflow ID and exits; 'blockshift status ID' follows it later. Ctrl-C cancels"
@@ -48,7 +49,7 @@ public final class FleetCommand implements Callable<Integer> {
         {"select.domains", "--domains"}, {"select.sourceUnder", "--source-under"}, {"select.targetDir", "--target-dir"},
         {"select.connectUri", "--connect"}, {"select.host", "--host"}, {"select.bandwidthMiBps", "--bandwidth"},
         {"maxConcurrent", "--max-concurrent"}, {"maxPerHost", "--max-per-host"}, {"maxPerTarget", "--max-per-target"},
-        {"onFailure", "--on-failure"}};
+        {"onFailure", "--on-failure"}, {"select.states", "--states"}};
 
     @Parameters(paramLabel = "FILE", arity = "0..1",
             description = "The fleet, in JSON or YAML (.yaml/.yml, or any file not starting with '{').")
@@ -81,6 +82,11 @@ public final class FleetCommand implements Callable<Integer> {
 
     @Option(names = "--keep-source", description = "Selector: keep each old base image instead of deleting it.")
     boolean keepSource;
+
+    @Option(names = "--states", paramLabel = "STATE", split = ",",
+            description = "Selector: only VMs in these states, of running, paused, shutoff (default: all three;"
+                    + " paused ones move live and stay paused, shut-off ones by copy and a define).")
+    List<String> states;
 
     @Option(names = "--max-concurrent", paramLabel = "N", description = "At most N disks move at once (default: 4).")
     Integer maxConcurrent;
@@ -216,6 +222,9 @@ public final class FleetCommand implements Callable<Integer> {
             select.bandwidthMiBps = bandwidthMiBps;
         }
         select.keepSource = keepSource;
+        if (states != null) {
+            select.states = states;
+        }
         return select;
     }
 
@@ -244,6 +253,9 @@ public final class FleetCommand implements Callable<Integer> {
         }
         if (keepSource) {
             given.add("--keep-source");
+        }
+        if (states != null) {
+            given.add("--states");
         }
         return given;
     }

@@ -88,6 +88,10 @@ public final class PlanCommand implements Callable<Integer> {
         System.out.printf("preflight passed: disk %s of %s (%s, %s, %d MiB, %d MiB allocated) can move to %s%n",
                 p.diskTarget(), p.domainName(), p.source(), p.sourceFormat(), p.sourceSize() >> 20,
                 p.sourceAllocated() >> 20, p.target());
+        if (p.inactive()) {
+            printShutOff(p, limit);
+            return;
+        }
         System.out.println("steps:");
         System.out.printf("  1 snapshot  external, disk-only, atomic, no metadata: %s writes to a new %s over %s;"
                 + " every other disk is left alone%n", p.domainName(), p.top(), p.source());
@@ -108,5 +112,21 @@ public final class PlanCommand implements Callable<Integer> {
         ChainPlanLines.unneeded(p).forEach(System.out::println);
         System.out.println("a failure or cancel before step 4's pivot rolls back: the VM ends on " + p.source()
                 + " alone and nothing new is left on disk.");
+    }
+
+    /** A shut-off domain's steps: no snapshot, no block job; a copy and a define. */
+    private static void printShutOff(MigrationPlan p, String limit) {
+        System.out.printf("%s is shut off: its disk moves by copy and a define, with no snapshot and no block job%n",
+                p.domainName());
+        System.out.println("steps:");
+        System.out.printf("  1 claim     hold %s with QEMU's image locks (starting %s fails on a \"write\" lock"
+                + " until step 3), claim %s%n", p.source(), p.domainName(), p.target());
+        System.out.printf("  2 clone     %s -> %s with %s (%s), %s, written as %s and linked into place%n",
+                p.source(), p.target(), p.cloner(), p.clonerReason(), limit, p.partialTarget());
+        System.out.printf("  3 define    virDomainDefineXML of %s's persistent XML with %s on %s, then let go of %s:"
+                + " the point of no return%n", p.domainName(), p.diskTarget(), p.target(), p.source());
+        System.out.printf("  4 cleanup   %s%n", p.keepSource() ? "keep " + p.source() : "delete " + p.source());
+        System.out.println("a failure or cancel before step 3 rolls back: " + p.target() + " is deleted and "
+                + p.domainName() + " stays defined on " + p.source() + ", untouched.");
     }
 }

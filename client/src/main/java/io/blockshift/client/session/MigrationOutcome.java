@@ -30,7 +30,9 @@ public record MigrationOutcome(String workflowId, int exitCode, MigrateDiskResul
             DiskPhase.OVERLAY, "created B', an empty overlay backed by B",
             DiskPhase.MIRROR, "mirrored A' into B', then pivoted the guest onto B'",
             DiskPhase.COMMIT, "committed B' into B, then pivoted the guest onto B alone",
-            DiskPhase.CLEANUP, "removed A', B' and stale snapshot metadata");
+            DiskPhase.CLEANUP, "removed A', B' and stale snapshot metadata",
+            DiskPhase.CLAIM, "held A against a start of the shut-off VM and claimed B",
+            DiskPhase.DEFINE, "defined the shut-off VM on B");
 
     /** The summary of a successful migration; none otherwise. */
     @Override

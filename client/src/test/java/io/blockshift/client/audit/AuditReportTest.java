@@ -153,7 +153,7 @@ class AuditReportTest {
         private final MigrationPlan plan = new MigrationPlan("qemu:///system", "vm1", "6f1c2d3e-0000-4000-8000-000000000001",
                 true, "vda", "/old/vm1-vda.img", "raw", 1L << 30, 1L << 28, "/new/vm1-vda.img.blockshift-top.qcow2",
                 "/new/vm1-vda.img", "/new/vm1-vda.img.blockshift-partial", "/new/vm1-vda.img.blockshift-overlay.qcow2",
-                "sparse", "auto: sparse", 0, false, false);
+                "sparse", "auto: sparse", 0, false, false, false);
 
         @Override
         public MigrationPlan preflight(MigrateDiskRequest request) {
@@ -218,6 +218,18 @@ class AuditReportTest {
         @Override
         public CleanupReport cleanup(MigrationPlan plan) {
             return new CleanupReport(List.of("/old/vm1-vda.img"), List.of(), List.of());
+        }
+
+        @Override
+        public void holdSource(MigrationPlan plan) {
+        }
+
+        @Override
+        public void releaseSource(MigrationPlan plan) {
+        }
+
+        @Override
+        public void defineOnTarget(MigrationPlan plan) {
         }
     }
 }

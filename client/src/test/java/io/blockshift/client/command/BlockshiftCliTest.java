@@ -1,6 +1,7 @@
 package io.blockshift.client.command;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.blockshift.client.BlockshiftCli;
@@ -178,6 +179,26 @@ class BlockshiftCliTest {
         assertEquals(5, request.maxPerTarget);
         assertEquals("stop", request.onFailure);
         assertEquals(List.of(), request.problems());
+    }
+
+    @Test
+    void fleetStatesPickTheVmsByStateAllByDefaultAndAnUnknownStateIsAProblemNamingTheStates() throws Exception {
+        assertEquals(List.of("running", "paused", "shutoff"), fleetRequest().select.states);
+        MigrateFleetRequest some = fleetRequest("--states", "shutoff,paused");
+        assertEquals(List.of("shutoff", "paused"), some.select.states);
+        assertEquals(List.of(), some.problems());
+        FleetFile.Refused refused = assertThrows(FleetFile.Refused.class, () -> fleetRequest("--states", "running,off"));
+        assertTrue(refused.getMessage().startsWith("--states has 'off': the states are running, paused, shutoff"),
+                refused.getMessage());
+    }
+
+    private static MigrateFleetRequest fleetRequest(String... more) throws Exception {
+        CommandLine cli = BlockshiftCli.commandLine();
+        List<String> args = new java.util.ArrayList<>(List.of("fleet", "--domains", "web-*", "--source-under", "/old",
+                "--target-dir", "/new"));
+        args.addAll(List.of(more));
+        cli.parseArgs(args.toArray(String[]::new));
+        return ((FleetCommand) cli.getSubcommands().get("fleet").getCommand()).request();
     }
 
     /** A port nothing listens on: bound, then closed. */
