@@ -250,7 +250,12 @@ public final class TestVm implements AutoCloseable {
     /** As {@link #startOver(LibvirtConnections, Path, String)}, with the VM's directory in {@code base}. */
     public static TestVm startOver(LibvirtConnections libvirt, Path backing, String backingFormat, Path base)
             throws Exception {
-        String name = PREFIX + UUID.randomUUID().toString().substring(0, 8);
+        return startOver(libvirt, backing, backingFormat, base, PREFIX + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /** As {@link #startOver(LibvirtConnections, Path, String, Path)}, the VM named {@code name}. */
+    public static TestVm startOver(LibvirtConnections libvirt, Path backing, String backingFormat, Path base, String name)
+            throws Exception {
         Path dir = Files.createDirectory(base.resolve(name));
         TestVm vm = null;
         try {

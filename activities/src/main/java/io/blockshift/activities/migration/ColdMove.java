@@ -33,6 +33,8 @@ final class ColdMove {
 
     /** The sources held, by path. */
     private final Map<String, Held> held = new HashMap<>();
+    /** A lock per domain UUID for its defines. */
+    private final Map<String, Object> defining = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Holds A, then claims B; fails for good when the domain runs or something writes to A. */
     void holdSource(Guest guest, MigrationPlan plan) throws IOException, LibvirtException {
@@ -53,8 +55,19 @@ final class ColdMove {
         TargetClaim.release(plan);
     }
 
-    /** Defines the domain on B, unless done already; then lets go of A. */
+    /**
+     * Defines the domain on B, unless done already; then lets go of A. One define at a time per
+     * domain: each rewrites the whole definition it read, so two disks of one shut-off VM defined at
+     * once (a fleet moves them side by side) would otherwise put one disk back on its old source, and
+     * its clean-up would then delete the file the domain names.
+     */
     void defineOnTarget(Guest guest, MigrationPlan plan) throws IOException, LibvirtException {
+        synchronized (defining.computeIfAbsent(plan.domainUuid(), uuid -> new Object())) {
+            defineOnTargetAlone(guest, plan);
+        }
+    }
+
+    private void defineOnTargetAlone(Guest guest, MigrationPlan plan) throws IOException, LibvirtException {
         Disk persistent = persistentDisk(guest, plan);
         if (plan.target().equals(persistent.source())) {
             log.info("define: {} is already defined on {}", plan.domainName(), plan.target());
