@@ -65,7 +65,7 @@ class ChainedMixedStatesFleetOnLibvirtTest extends LibvirtTemporalTest {
             assertEquals(DomainState.VIR_DOMAIN_SHUTOFF, shutOff.state(), "the shut-off VM stays shut off");
             Path midCopy = chain.fresh.resolve("mid.qcow2");
             Path baseCopy = chain.fresh.resolve("base.img");
-            int pattern = 0x11;
+            java.util.Map<TestVm, Integer> patterns = java.util.Map.of(running, 0x11, paused, 0x22, shutOff, 0x33);
             for (TestVm vm : List.of(running, paused, shutOff)) {
                 Path vda = chain.fresh.resolve(vm.name + "-vda.qcow2");
                 Path vdb = chain.fresh.resolve(vm.name + "-vdb.img");
@@ -78,7 +78,7 @@ class ChainedMixedStatesFleetOnLibvirtTest extends LibvirtTemporalTest {
                         vm.name + "'s vda sits on the one copy of the chain");
                 assertTrue(TestVm.holds(vda, "qcow2", TestChain.BASE_PATTERN, 0), vm.name);
                 assertTrue(TestVm.holds(vda, "qcow2", TestChain.MID_PATTERN, 1), vm.name);
-                assertTrue(TestVm.holds(vda, "qcow2", pattern++, 4), vm.name + "'s own write is on B");
+                assertTrue(TestVm.holds(vda, "qcow2", patterns.get(vm), 4), vm.name + "'s own write is on B");
                 assertEquals(List.of(), vm.files(), vm.name + ": A, A' and B' are gone");
             }
             assertTrue(Files.exists(chain.mid) && Files.exists(chain.base), "the old chain stays (deleteUnusedBacking is off)");

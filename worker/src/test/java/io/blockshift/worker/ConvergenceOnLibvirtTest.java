@@ -11,6 +11,7 @@ import io.blockshift.workflows.ConvergenceReport;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrationActivities;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,6 +79,59 @@ class ConvergenceOnLibvirtTest extends LibvirtTemporalTest {
             assertEquals(Map.of("mirror", mirror, "commit", commit), result.convergence(), "the result says it too");
             assertEquals(own, tuning(vm), "the guest's own I/O tuning is back");
             assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files());
+        }
+    }
+
+    /**
+     * On slow storage the unlimited commit copies more slowly than the guest writes: the guest's writes
+     * are limited until the commit converges, and then given back exactly. Slow storage here: B and B'
+     * on a filesystem on a loop device from which the host's blkio cgroup lets this VM's QEMU read 2 MiB/s
+     * ({@code virsh blkiotune --device-read-bytes-sec}), the disk opened with cache='none' so that every
+     * read reaches the device: the commit reads B' that slowly while the guest writes to it at full
+     * speed. (This kernel has no device-mapper, so no delay target.)
+     */
+    @Test
+    void aCommitOntoSlowStorageLimitsTheGuestsWritesUntilItConvergesAndGivesItsOwnTuningBack() throws Exception {
+        try (XfsMount slow = XfsMount.create(512); TestVm vm = TestVm.startUncached(libvirt, "raw", 64);
+                Writers writers = new Writers(vm, 3, 4)) {
+            String device = Command.run(List.of("findmnt", "-n", "-o", "SOURCE", slow.dir.toString()), Duration.ofSeconds(10)).trim();
+            Command.run(List.of("virsh", "-c", TestVm.URI, "blkiotune", vm.name, "--device-read-bytes-sec",
+                    device + "," + (2 << 20), "--live"), Duration.ofSeconds(30));
+            setOwnTuning(vm);
+            Map<String, String> own = tuning(vm);
+            Path target = slow.dir.resolve("vda-moved.img");
+            HookedActivities activities = activities(slow.dir).after("snapshot", writers::start);
+            MigrateDiskRequest request = request(vm, target);
+            request.bandwidthMiBps = 4;
+            // The copy reads 2 MiB/s in steps of up to 8 MiB: a window shorter than a few steps sees no progress.
+            request.convergenceSeconds = 8;
+
+            MigrateDiskResult result;
+            String workflowId;
+            try (Run run = start(activities, request)) {
+                workflowId = run.workflowId();
+                result = run.workflow().migrate(request);
+            } finally {
+                writers.stop();
+            }
+
+            assertEquals(target.toString(), vm.liveDisk().source());
+            for (Map.Entry<Integer, Integer> last : writers.lastPatterns().entrySet()) {
+                assertTrue(TestVm.holds(target, "raw", last.getValue(), last.getKey()),
+                        "B holds the last write at " + last.getKey() + " MiB (0x" + Integer.toHexString(last.getValue()) + ")");
+            }
+            MigrationHistory history = MigrationHistory.of(client, workflowId);
+            for (String step : List.of(MigrationActivities.MIRROR_TO_OVERLAY, MigrationActivities.COMMIT_OVERLAY)) {
+                // Slow looks and a slow abort and restart still heartbeat: no attempt was timed out and run again.
+                assertEquals(1, history.started(step).getAttempt(), step + " ran once");
+            }
+            ConvergenceReport commit = history.result(MigrationActivities.COMMIT_OVERLAY, BlockJobReport.class).convergence();
+            System.out.println("commit on slow storage: " + (commit == null ? "converged by itself" : commit.describe()));
+            assertNotNull(commit, "the commit needed help on slow storage");
+            assertNotNull(commit.throttledAt(), "the guest's writes were limited: " + commit);
+            assertTrue(commit.throttleBytesPerSecond() >= 1 << 20 && commit.throttledMillis() > 0, commit.toString());
+            assertEquals(commit, result.convergence().get("commit"), "the result says it too");
+            assertEquals(own, tuning(vm), "the guest's own I/O tuning is back");
         }
     }
 

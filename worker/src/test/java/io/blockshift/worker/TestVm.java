@@ -83,8 +83,19 @@ public final class TestVm implements AutoCloseable {
         return start(libvirt, base, name, "raw", sizeMiB, false, pattern);
     }
 
+    /** As {@link #start(LibvirtConnections, String, int)}, its disks opened with {@code cache='none'}. */
+    public static TestVm startUncached(LibvirtConnections libvirt, String format, int sizeMiB) throws Exception {
+        return start(libvirt, SCRATCH, PREFIX + UUID.randomUUID().toString().substring(0, 8), format, sizeMiB, true, null,
+                true);
+    }
+
     private static TestVm start(LibvirtConnections libvirt, Path base, String name, String format, int sizeMiB,
             boolean withVdb, Integer pattern) throws Exception {
+        return start(libvirt, base, name, format, sizeMiB, withVdb, pattern, false);
+    }
+
+    private static TestVm start(LibvirtConnections libvirt, Path base, String name, String format, int sizeMiB,
+            boolean withVdb, Integer pattern, boolean uncached) throws Exception {
         Path dir = Files.createDirectory(base.resolve(name));
         TestVm vm = null;
         try {
@@ -101,6 +112,9 @@ public final class TestVm implements AutoCloseable {
             GuestlessDomainXml xml = GuestlessDomainXml.named(name)
                     .description("blockshift test VM; the test that made it removes it")
                     .disk("vda", vda, format);
+            if (uncached) {
+                xml.uncached();
+            }
             if (withVdb) {
                 Path vdb = vdbIn(dir.resolve("src"));
                 qemuImg("create", "-q", "-f", "raw", vdb.toString(), "16M");

@@ -51,12 +51,18 @@ public final class DiskWriteLimit {
     }
 
     /**
-     * The disk's throttle group, or null: a limit on a disk of a group would slow every disk of the
-     * group, so blockshift puts none.
+     * The throttle group the disk shares with others, or null: a limit on a disk of a group would slow
+     * every disk of the group, so blockshift puts none. A disk with limits of its own alone is in a
+     * group too, which QEMU names after the device (its QOM path, {@code /machine/peripheral/...}; or
+     * {@code drive-ALIAS} in older QEMU): that one is the disk's own.
      */
     public String group() {
         Object group = tuning().get("group_name");
-        return group == null || group.toString().isEmpty() ? null : group.toString();
+        return group == null || isDevicesOwn(group.toString()) ? null : group.toString();
+    }
+
+    static boolean isDevicesOwn(String group) {
+        return group.isEmpty() || group.startsWith("/machine/") || group.startsWith("drive-");
     }
 
     /**

@@ -32,6 +32,7 @@ public final class GuestlessDomainXml {
     private final String name;
     private String description;
     private final List<FileDisk> disks = new ArrayList<>();
+    private boolean uncached;
 
     private GuestlessDomainXml(String name) {
         this.name = name;
@@ -44,6 +45,12 @@ public final class GuestlessDomainXml {
     /** What {@code virsh desc} shows: who made the domain and who removes it. */
     public GuestlessDomainXml description(String description) {
         this.description = description;
+        return this;
+    }
+
+    /** Every disk with {@code cache='none'}: QEMU opens the images with O_DIRECT, so writes reach the device. */
+    public GuestlessDomainXml uncached() {
+        this.uncached = true;
         return this;
     }
 
@@ -78,6 +85,9 @@ public final class GuestlessDomainXml {
             Element driver = append(doc, element, "driver");
             driver.setAttribute("name", "qemu");
             driver.setAttribute("type", disk.format());
+            if (uncached) {
+                driver.setAttribute("cache", "none");
+            }
             append(doc, element, "source").setAttribute("file", disk.image().toString());
             Element target = append(doc, element, "target");
             target.setAttribute("dev", disk.target());

@@ -60,8 +60,8 @@ final class MirrorConvergence implements Convergence {
         if (writeBlocking()) {
             disk.abortJobAndWait(ABORT);
             throw Failures.nonRetryable("the mirror of " + plan.top() + " into " + plan.overlay()
-                    + " did not converge even in write-blocking mode: its remaining bytes (" + watermark.lowest()
-                    + " at best) set no new minimum for " + plan.convergenceSeconds() + " s, so the copy itself is "
+                    + " did not converge even in write-blocking mode: its remaining bytes (" + watermark.lowestInWords()
+                    + ") set no new minimum for " + plan.convergenceSeconds() + " s, so the copy itself is "
                     + "stuck or slower than the guest's writes allow. Try again with a higher bandwidthMiBps (now "
                     + (plan.bandwidthBytesPerSecond() >> 20) + ", 0 for no limit), at a quieter time, or with a longer "
                     + "convergenceSeconds; check the new storage's health", StepFailureType.NOT_CONVERGING);
@@ -70,8 +70,8 @@ final class MirrorConvergence implements Convergence {
         disk.abortJobAndWait(ABORT);
         start(disk, true);
         report = report.writeBlocking(Instant.now().toString());
-        log.warn("mirror: {} of {} was not converging ({} bytes left at best after {} s without a new minimum); "
-                + "restarted in write-blocking mode onto {}", plan.diskTarget(), plan.domainName(), watermark.lowest(),
+        log.warn("mirror: {} of {} was not converging ({} after {} s without a new minimum); "
+                + "restarted in write-blocking mode onto {}", plan.diskTarget(), plan.domainName(), watermark.lowestInWords(),
                 plan.convergenceSeconds(), plan.overlay());
     }
 

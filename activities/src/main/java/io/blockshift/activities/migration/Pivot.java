@@ -73,24 +73,32 @@ final class Pivot {
         return new BlockJobReport(ready.typeName(), ready.end(), millisToReady, attempts, false);
     }
 
-    /** Waits for READY, heartbeating the job's figures, and hands each window without progress to {@code convergence}. */
+    /**
+     * Waits for READY, heartbeating the job's figures, and hands each window without progress to
+     * {@code convergence}. A keep-alive repeats the last figures meanwhile: aborting and restarting a
+     * job on slow storage, or one look at a job while the guest's I/O holds QEMU's monitor, can take
+     * longer than the step's heartbeat timeout, and the step would then run again beside itself.
+     */
     private static BlockJob awaitConverging(BlockDevice disk, String step, Convergence convergence,
             ActivityExecutionContext context) throws LibvirtException, InterruptedException {
         Duration window = convergence.window();
-        while (true) {
-            ProgressWatermark watermark = window == null ? null : new ProgressWatermark(window);
-            try {
-                return disk.awaitReady(job -> {
-                    context.heartbeat(new StepProgress(step, job.cur(), job.end(), 0, convergence.report()));
-                    log.debug("{}: cur {} end {}", step, job.cur(), job.end());
-                    if (watermark != null && !watermark.converging(job.cur(), job.end(), System.nanoTime())) {
-                        throw new Stalled();
-                    }
-                });
-            } catch (Stalled stalled) {
-                log.warn("{}: the block job is not converging: its remaining bytes set no new minimum for {} s "
-                        + "(lowest {}); acting on it", step, window.toSeconds(), watermark.lowest());
-                convergence.stalled(disk, watermark);
+        try (HeartbeatKeepAlive alive = new HeartbeatKeepAlive(context,
+                new StepProgress(step, 0, 0, 0, convergence.report()))) {
+            while (true) {
+                ProgressWatermark watermark = window == null ? null : new ProgressWatermark(window);
+                try {
+                    return disk.awaitReady(job -> {
+                        alive.heartbeat(new StepProgress(step, job.cur(), job.end(), 0, convergence.report()));
+                        log.debug("{}: cur {} end {}", step, job.cur(), job.end());
+                        if (watermark != null && !watermark.converging(job.cur(), job.end(), System.nanoTime())) {
+                            throw new Stalled();
+                        }
+                    });
+                } catch (Stalled stalled) {
+                    log.warn("{}: the block job is not converging: its remaining bytes set no new minimum for {} s "
+                            + "({}); acting on it", step, window.toSeconds(), watermark.lowestInWords());
+                    convergence.stalled(disk, watermark);
+                }
             }
         }
     }

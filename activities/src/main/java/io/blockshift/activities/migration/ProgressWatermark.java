@@ -61,6 +61,11 @@ final class ProgressWatermark {
         return lowest;
     }
 
+    /** The lowest remainder for people: "N bytes left at best", or that the job had copied nothing yet. */
+    String lowestInWords() {
+        return lowest == Long.MAX_VALUE ? "no bytes copied yet" : lowest + " bytes left at best";
+    }
+
     /**
      * How fast the job copied since the first look, bytes a second, from its {@code cur} figure
      * (which counts every byte copied, including those the guest dirtied again); 0 until two looks
