@@ -45,7 +45,9 @@ final class RunningSteps extends WorkerInterceptorBase {
                 try {
                     return super.execute(input);
                 } catch (RuntimeException stopped) {
-                    if (interrupted.contains(thread)) {
+                    boolean ownVerdict = stopped instanceof io.temporal.failure.ApplicationFailure failure
+                            && failure.isNonRetryable();
+                    if (interrupted.contains(thread) && !ownVerdict) {
                         // Short and plain for the history: the step's own failure, with its causes'
                         // stack traces, can be over the server's limit and would be replaced.
                         throw Failures.retryable("stopped by its worker's drain (SIGTERM); the next attempt resumes"

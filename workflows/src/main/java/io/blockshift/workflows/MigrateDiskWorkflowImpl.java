@@ -262,7 +262,8 @@ public class MigrateDiskWorkflowImpl implements MigrateDiskWorkflow {
                 clone == null ? 0 : clone.bytesCopied(),
                 verified ? clone.checksumAlgorithm() : null,
                 verified ? clone.sourceChecksum() : null,
-                plan.keepSource(), stepMillis,
+                plan.keepSource() || (cleanedUp != null && cleanedUp.kept() != null && cleanedUp.kept().contains(plan.source())),
+                stepMillis,
                 CancellationScope.current().isCancelRequested(),
                 cleanedUp == null ? List.of() : cleanedUp.unneededBacking(), convergence);
     }

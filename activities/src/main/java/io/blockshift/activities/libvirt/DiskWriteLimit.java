@@ -30,10 +30,8 @@ public final class DiskWriteLimit {
     static final List<String> BYTES = List.of("total_bytes_sec", "read_bytes_sec", "write_bytes_sec");
     private static final String NAMESPACE = "https://blockshift.io/xmlns/saved-iotune/";
     private static final String KEY = "blockshift";
-    /** VIR_DOMAIN_METADATA_ELEMENT: an XML element of the application's own namespace. */
-    private static final int METADATA_ELEMENT = 2;
-    /** VIR_DOMAIN_AFFECT_LIVE: the running domain only. */
-    private static final int AFFECT_LIVE = 1;
+    private static final int METADATA_ELEMENT = LibvirtFlag.of(LibvirtFlag.METADATA_ELEMENT);
+    private static final int AFFECT_LIVE = LibvirtFlag.of(LibvirtFlag.AFFECT_LIVE);
 
     private final Domain metadata;
     private final NativeDomain domain;

@@ -37,7 +37,13 @@ enum LibvirtFlag {
     XML_SECURE("virDomainXMLFlags", 1),
 
     /** Forget the snapshot without touching any file. */
-    SNAPSHOT_DELETE_METADATA_ONLY("virDomainSnapshotDeleteFlags", 2);
+    SNAPSHOT_DELETE_METADATA_ONLY("virDomainSnapshotDeleteFlags", 2),
+
+    /** The running domain only; its persistent definition is left as it is. */
+    AFFECT_LIVE("virDomainModificationImpact", 1),
+
+    /** Metadata as an XML element in the application's own namespace. */
+    METADATA_ELEMENT("virDomainMetadataType", 2);
 
     private final String family;
     private final int bit;

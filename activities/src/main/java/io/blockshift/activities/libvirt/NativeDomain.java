@@ -20,8 +20,7 @@ import org.libvirt.Domain;
  */
 final class NativeDomain {
 
-    /** VIR_DOMAIN_AFFECT_LIVE: the running domain only; its persistent definition is left as it is. */
-    private static final int AFFECT_LIVE = 1;
+    private static final int AFFECT_LIVE = LibvirtFlag.of(LibvirtFlag.AFFECT_LIVE);
     /** VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES: the bandwidth is in bytes/s rather than MiB/s. */
     private static final int SPEED_BANDWIDTH_BYTES = 1;
 

@@ -88,6 +88,21 @@ final class ChainUsers {
         return users;
     }
 
+    /**
+     * Why {@code path} must stay although domain {@code moved} no longer uses it: other domains (running
+     * or defined) whose disks sit on it, as the template of linked clones, or disks whose chains could
+     * not be read; null when nothing else can use it.
+     */
+    static String whyKeep(Connect connection, String path, String moved) throws LibvirtException {
+        ChainUsers users = scan(connection);
+        List<String> others = users.of(path).stream().filter(name -> !name.equals(moved)).toList();
+        if (!others.isEmpty()) {
+            return "the disks of " + String.join(", ", others) + " sit on it";
+        }
+        return users.unreadable.isEmpty() ? null
+                : "the chains of " + String.join(", ", users.unreadable) + " could not be read, so might use it";
+    }
+
     /** The disks whose chains could not be read, so might hold anything; empty when the scan is complete. */
     List<String> unreadable() {
         return List.copyOf(unreadable);
@@ -115,9 +130,12 @@ final class ChainUsers {
         }
     }
 
-    /** Every file in {@code source}'s chain; nothing for a disk that is not a file; null when it cannot be read. */
+    /**
+     * Every file in {@code source}'s chain (a qcow2 on a block device can sit on a file too); nothing
+     * for a source that is gone; null when it cannot be read.
+     */
     private static List<String> chainOf(String source) {
-        if (!Files.isRegularFile(Path.of(source))) {
+        if (!Files.exists(Path.of(source))) {
             return List.of();
         }
         try {

@@ -89,7 +89,8 @@ final class LayerCopies {
             return "its virtual size is " + info.virtualSize() + " bytes, not " + layer.virtualSize();
         }
         String backing = info.fullBackingFilename() == null ? info.backingFilename() : info.fullBackingFilename();
-        String normalized = backing == null ? null : Path.of(backing).toAbsolutePath().normalize().toString();
+        // A relative backing name is relative to the image's own directory, not to this process's.
+        String normalized = backing == null ? null : copy.resolveSibling(backing).toAbsolutePath().normalize().toString();
         if (!Objects.equals(expectedBacking, normalized)) {
             return "its backing file is " + backing + ", not " + expectedBacking;
         }
@@ -123,8 +124,11 @@ final class LayerCopies {
                     i++; // another migration marked it since the wait: wait for that one too
                     continue;
                 }
-                if (Files.exists(copy, LinkOption.NOFOLLOW_LINKS) && !Files.exists(partial, LinkOption.NOFOLLOW_LINKS)) {
-                    copied.add(copy.toString()); // an earlier attempt of this step made it
+                if (Files.exists(copy, LinkOption.NOFOLLOW_LINKS) && (!Files.exists(partial, LinkOption.NOFOLLOW_LINKS)
+                        || Files.isSameFile(copy, partial))) {
+                    // An earlier attempt of this step made it (and may have died before removing the partial's name).
+                    Files.deleteIfExists(partial);
+                    copied.add(copy.toString());
                     continue;
                 }
                 Files.deleteIfExists(partial);

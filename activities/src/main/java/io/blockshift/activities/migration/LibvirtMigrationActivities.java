@@ -265,10 +265,15 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             }
             List<String> doomed = new ArrayList<>(List.of(plan.top(), plan.overlay(),
                     MigrationFiles.overlayScratch(plan).toString(), plan.partialTarget()));
-            if (plan.keepSource()) {
-                kept.add(plan.source());
-            } else {
+            String keepSource = plan.keepSource() ? "asked to"
+                    : ChainUsers.whyKeep(libvirt.connect(plan.connectUri()), plan.source(), plan.domainName());
+            if (keepSource == null) {
                 doomed.add(plan.source());
+            } else {
+                kept.add(plan.source());
+                if (!plan.keepSource()) {
+                    log.warn("cleanup: keeping {}: {}", plan.source(), keepSource);
+                }
             }
             List<String> deleted = UnusedFiles.delete(guest, doomed.toArray(String[]::new));
             LayerCopies.release(plan);

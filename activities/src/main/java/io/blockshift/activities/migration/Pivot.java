@@ -40,9 +40,15 @@ final class Pivot {
         BlockJobReport report;
         try {
             report = pivotWhenReady(disk, step, pivotOnto, convergence);
-        } finally {
-            convergence.close();
+        } catch (LibvirtException | InterruptedException | RuntimeException failed) {
+            try {
+                convergence.close();
+            } catch (LibvirtException | RuntimeException alsoFailed) {
+                failed.addSuppressed(alsoFailed); // the step's own failure is what the history must say
+            }
+            throw failed;
         }
+        convergence.close();
         return report.convergence(convergence.report());
     }
 

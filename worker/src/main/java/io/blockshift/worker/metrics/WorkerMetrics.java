@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
@@ -30,10 +31,16 @@ public final class WorkerMetrics implements AutoCloseable {
             .reporter(new MicrometerClientStatsReporter(registry))
             .reportEvery(com.uber.m3.util.Duration.ofSeconds(1));
     private final HttpServer server;
+    private final ExecutorService scrapes = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "metrics-http");
+        thread.setDaemon(true);
+        return thread;
+    });
     private FleetDisksGauges fleets;
 
     private WorkerMetrics(HttpServer server) {
         this.server = server;
+        server.setExecutor(scrapes);
     }
 
     /** Serves {@code /metrics} on {@code address} (port 0: any free port; see {@link #port()}). */
@@ -50,11 +57,6 @@ public final class WorkerMetrics implements AutoCloseable {
                 }
             }
         });
-        server.setExecutor(Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "metrics-http");
-            thread.setDaemon(true);
-            return thread;
-        }));
         server.start();
         return metrics;
     }
@@ -91,6 +93,7 @@ public final class WorkerMetrics implements AutoCloseable {
             fleets.close();
         }
         server.stop(0);
+        scrapes.shutdownNow();
         try {
             sdkScope.close();
         } catch (com.uber.m3.tally.ScopeCloseException unreported) {
