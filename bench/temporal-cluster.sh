@@ -21,12 +21,13 @@ cluster_start() { # DIR
   pg_port=$(free_port)
   local -a sed_args=(-e "s|@POSTGRES_PORT@|$pg_port|g" -e "s|@DATABASE@|temporal|g"
     -e "s|@VISIBILITY_DATABASE@|temporal_visibility|g" -e "s|@DYNAMIC_CONFIG@|$dir/dynamicconfig.yaml|g")
-  local name port
+  local name port history_port
   for name in FRONTEND FRONTEND_MEMBERSHIP FRONTEND_HTTP MATCHING MATCHING_MEMBERSHIP HISTORY HISTORY_MEMBERSHIP \
       WORKER WORKER_MEMBERSHIP; do
     port=$(free_port)
     sed_args+=(-e "s|@${name}_PORT@|$port|g")
     [ "$name" = FRONTEND ] && cluster_address=127.0.0.1:$port
+    [ "$name" = HISTORY ] && history_port=$port
   done
   sed "${sed_args[@]}" "$config" >"$dir/config/cluster.yaml"
   printf 'system.forceSearchAttributesCacheRefreshOnRead:\n  - value: true\n' >"$dir/dynamicconfig.yaml"
@@ -50,6 +51,11 @@ cluster_start() { # DIR
     (cd "$dir" && exec "$temporal_server_dir/server" --root "$dir" --config config --env cluster --allow-no-auth \
       start --service "$service" >"$dir/$service.log" 2>&1) &
     cluster_pids+=($!)
+    # History first, alone: services that start before any has written the cluster's metadata all
+    # try to, and all but one exit ("failed to initialize current cluster metadata").
+    if [ "$service" = history ]; then
+      for _ in $(seq 300); do ss -Hltn "sport = :$history_port" | grep -q . && break; sleep 0.2; done
+    fi
   done
   for _ in $(seq 300); do
     temporal operator namespace create --address "$cluster_address" --retention 24h default >/dev/null 2>&1 && break

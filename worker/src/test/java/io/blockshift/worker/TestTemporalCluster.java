@@ -75,7 +75,11 @@ public final class TestTemporalCluster implements AutoCloseable {
                     dir.resolve("pg").toString(), "-U", "temporal", "--auth=trust", "-E", "UTF8"), dir.resolve("initdb.log"));
             cluster.startPostgres();
             cluster.setUpSchemas();
-            for (String service : SERVICES) {
+            // History first, alone: the services that start while none has written the cluster's
+            // metadata all try to, and all but one exit ("failed to initialize current cluster metadata").
+            cluster.startService("history");
+            cluster.awaitListening("history", Integer.parseInt(values.get("HISTORY_PORT")));
+            for (String service : SERVICES.subList(1, SERVICES.size())) {
                 cluster.startService(service);
             }
             cluster.client = TemporalConnection.connect(cluster.frontend, TemporalConnection.DEFAULT_NAMESPACE);
@@ -169,6 +173,21 @@ public final class TestTemporalCluster implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(service + ".log").toFile()))
                 .start();
         services.put(service, process);
+    }
+
+    private void awaitListening(String service, int port) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException notYet) {
+                if (!services.get(service).isAlive()) {
+                    throw new IOException(service + " exited: " + Files.readString(dir.resolve(service + ".log")));
+                }
+                failIfPast(deadline, service + " did not listen on " + port);
+                Thread.sleep(100);
+            }
+        }
     }
 
     private void registerDefaultNamespace() throws Exception {
