@@ -33,7 +33,8 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
  * blockshift on a production-shaped Temporal (PostgreSQL, four services; {@link TestTemporalCluster}):
  * a fleet started with {@code temporal workflow start} moves while the history service is killed
  * and restarted, the frontend is killed and restarted, and PostgreSQL restarts; it finishes with
- * each step of each disk once; {@code blockshift list} finds every disk by blockshift's search
+ * each step of each disk scheduled once and no compensation (a step whose completion the killed
+ * history service lost runs again after its timeout: Temporal delivers at least once); {@code blockshift list} finds every disk by blockshift's search
  * attributes in SQL visibility, and {@code blockshift audit} reads each history.
  */
 @DisabledIfSystemProperty(named = "blockshift.skipCluster", matches = "true")
@@ -112,9 +113,15 @@ class TemporalClusterTest {
                 List<String> steps = new ArrayList<>();
                 report.get("steps").forEach(step -> {
                     steps.add(step.get("activity").asText());
-                    assertEquals(1, step.get("attempts").asInt(), "no step ran twice: " + step);
+                    assertEquals("completed", step.get("outcome").asText(), step.toString());
+                    if (step.get("attempts").asInt() > 1) {
+                        // A step whose completion a killed history service lost is run again when its
+                        // timeout fires (Temporal delivers at least once); every step is idempotent.
+                        System.out.println(child + ": " + step.get("activity").asText() + " ran "
+                                + step.get("attempts").asInt() + " times: " + step.get("lastRetriedFailure"));
+                    }
                 });
-                assertEquals(EVERY_STEP_ONCE, steps, child + ": each step once, no compensation");
+                assertEquals(EVERY_STEP_ONCE, steps, child + ": each step scheduled once, no compensation");
                 CliRun found = blockshift("list", "--domain", vm.name, "--outcome", "done", "--json");
                 assertEquals(ExitCodes.OK, found.exitCode(), found::toString);
                 assertEquals(1, JSON.readTree(found.out()).size(),
