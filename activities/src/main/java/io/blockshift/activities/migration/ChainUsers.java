@@ -2,6 +2,7 @@ package io.blockshift.activities.migration;
 
 import io.blockshift.activities.files.ImageInfo;
 import io.blockshift.activities.files.QemuImg;
+import io.blockshift.activities.files.StandaloneImage;
 import io.blockshift.activities.libvirt.Disk;
 import io.blockshift.activities.libvirt.LibvirtErrors;
 import java.io.IOException;
@@ -75,7 +76,7 @@ final class ChainUsers {
                 if (disk.backingFile() != null) {
                     users.add(disk.backingFile(), name);
                 }
-                List<String> chain = chains.computeIfAbsent(disk.source(), ChainUsers::chainOf);
+                List<String> chain = chains.computeIfAbsent(disk.source(), source -> chainOf(source, disk.format()));
                 if (chain == null) {
                     users.unreadable.add(disk.source() + " (" + name + ")");
                     continue;
@@ -134,9 +135,13 @@ final class ChainUsers {
      * Every file in {@code source}'s chain (a qcow2 on a block device can sit on a file too); nothing
      * for a source that is gone; null when it cannot be read.
      */
-    private static List<String> chainOf(String source) {
-        if (!Files.exists(Path.of(source))) {
+    private static List<String> chainOf(String source, String format) {
+        Path image = Path.of(source);
+        if (!Files.exists(image)) {
             return List.of();
+        }
+        if (StandaloneImage.isStandalone(image, format)) {
+            return List.of(image.toAbsolutePath().normalize().toString());
         }
         try {
             return QemuImg.backingChain(Path.of(source)).stream().map(ImageInfo::filename)
