@@ -53,6 +53,23 @@ def child_figures(history):
     return seconds(when(history[0]), when(history[-1])), running, waiting, task_waiting, task_running
 
 
+def step_times(history):
+    """{activity type: seconds it ran} of one MigrateDisk, local activities included."""
+    scheduled, started, steps = {}, {}, {}
+    for e in history:
+        kind = e["eventType"]
+        if kind == "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED":
+            scheduled[e["eventId"]] = e["activityTaskScheduledEventAttributes"]["activityType"]["name"]
+        elif kind == "EVENT_TYPE_ACTIVITY_TASK_STARTED":
+            started[e["activityTaskStartedEventAttributes"]["scheduledEventId"]] = when(e)
+        elif kind == "EVENT_TYPE_ACTIVITY_TASK_COMPLETED":
+            sid = e["activityTaskCompletedEventAttributes"]["scheduledEventId"]
+            steps[scheduled[sid]] = steps.get(scheduled[sid], 0.0) + seconds(started[sid], when(e))
+    for name, go, done, _ in local_activities(history):
+        steps[name + " (local)"] = steps.get(name + " (local)", 0.0) + seconds(go, done)
+    return steps
+
+
 def refills(fleet):
     """For each child started after the first wave: seconds since the latest end the fleet heard of
     before it (a child's DiskFinished signal, which comes before its close event, or the close)."""
@@ -77,7 +94,8 @@ def row(label, values):
 
 
 fleet = events(sys.argv[1])
-children = [child_figures(events(path)) for path in sys.argv[2:]]
+histories = [events(path) for path in sys.argv[2:]]
+children = [child_figures(history) for history in histories]
 print(f"| blockshift MigrateFleet: the fleet workflow's start to close (server timestamps) | "
       f"{seconds(when(fleet[0]), when(fleet[-1])):.1f} |")
 row(f"per disk ({len(children)}): MigrateDisk start to close", [c[0] for c in children])
@@ -87,3 +105,11 @@ row("per disk: of which activities waiting for the worker to pick them up", [c[2
 row("per disk: of which workflow tasks waiting for the worker", [c[3] for c in children])
 row("per disk: of which workflow tasks running on the worker", [c[4] for c in children])
 row("the fleet: from a disk's end (its signal) to the start of the next one", refills(fleet))
+
+steps = [step_times(history) for history in histories]
+print()
+print("| per disk: each step, median (max), s | |")
+print("|---|---|")
+for name in sorted({n for s in steps for n in s}, key=lambda n: -statistics.median([s.get(n, 0.0) for s in steps])):
+    values = [s.get(name, 0.0) for s in steps]
+    print(f"| {name} | {statistics.median(values):.3f} ({max(values):.3f}) |")
