@@ -82,7 +82,13 @@ public final class StorageXml {
         return write(xml -> {
             xml.writeStartElement("volume");
             volumeHead(xml, name, capacity, 0);
-            target(xml, "qcow2", permissions);
+            xml.writeStartElement("target");
+            xml.writeEmptyElement("format");
+            xml.writeAttribute("type", "qcow2");
+            // libvirt's default is 0.10, qemu-img's (and the local overlay's) 1.1: zero clusters, lazy refcounts.
+            element(xml, "compat", "1.1");
+            permissions(xml, permissions);
+            xml.writeEndElement();
             xml.writeStartElement("backingStore");
             element(xml, "path", backingPath);
             xml.writeEmptyElement("format");
@@ -109,6 +115,11 @@ public final class StorageXml {
         xml.writeStartElement("target");
         xml.writeEmptyElement("format");
         xml.writeAttribute("type", format);
+        permissions(xml, permissions);
+        xml.writeEndElement();
+    }
+
+    private static void permissions(XMLStreamWriter xml, Permissions permissions) throws XMLStreamException {
         if (permissions != null && (permissions.mode() != null || permissions.owner() != null || permissions.group() != null)) {
             xml.writeStartElement("permissions");
             if (permissions.mode() != null) {
@@ -122,7 +133,6 @@ public final class StorageXml {
             }
             xml.writeEndElement();
         }
-        xml.writeEndElement();
     }
 
     private static void element(XMLStreamWriter xml, String name, String text) throws XMLStreamException {
