@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.blockshift.activities.agentless.AgentlessMigrationActivities;
+import io.blockshift.workflows.CloneReport;
 import io.blockshift.workflows.MigrateDiskResult;
+import io.blockshift.workflows.MigrationActivities;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.failure.ApplicationFailure;
 import java.util.List;
@@ -63,10 +65,14 @@ class AgentlessOnLibvirtTest extends LibvirtTemporalTest {
             String dst = pools.dir(vm.dst);
             vm.write(0x44, 4);
 
-            MigrateDiskResult result = migrate(agentless().everyStepTwice(), request(vm, vm.target()));
+            CloneReport clone;
+            try (Run run = start(agentless().everyStepTwice(), request(vm, vm.target()))) {
+                run.workflow().migrate(request(vm, vm.target()));
+                clone = MigrationHistory.of(client, run.workflowId()).result(MigrationActivities.CLONE_BASE, CloneReport.class);
+            }
 
-            assertTrue(result.clonerReason().contains("started again from byte 0"),
-                    "the second clone says it could not resume: " + result.clonerReason());
+            assertTrue(clone.reason().contains("started again from byte 0 (libvirt's copy cannot resume)"),
+                    "the history says the second clone could not resume: " + clone.reason());
             assertEquals(vm.target().toString(), vm.liveDisk().source());
             assertTrue(TestVm.holds(vm.target(), "raw", 0x44, 4));
             assertEquals(List.of("vda-moved.img"), pools.volumes(dst));

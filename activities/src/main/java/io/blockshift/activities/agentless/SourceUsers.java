@@ -29,7 +29,8 @@ final class SourceUsers {
         List<String> overlays = new ArrayList<>();
         for (StoragePoolOnHost pool : volumes.storage().active()) {
             for (StorageVolume volume : pool.volumes()) {
-                if (plan.source().equals(volume.info().backingPath())) {
+                // A' is over A until clean-up deletes it with A.
+                if (plan.source().equals(volume.info().backingPath()) && !plan.top().equals(volume.path())) {
                     overlays.add(volume.path());
                 }
             }
