@@ -102,7 +102,7 @@ final class VolumeClone {
             } catch (ActivityCompletionException canceled) {
                 log.info("clone: canceled; libvirt's copy cannot be interrupted: waiting for it, then deleting {}",
                         plan.target());
-                deleteWhenDone(copy, volumes, plan);
+                deleteWhenDone(copy, volumes, plan, context, new StepProgress(CLONE_STEP, Math.min(done, total), total, 0));
                 throw canceled;
             }
         }
@@ -123,10 +123,25 @@ final class VolumeClone {
         }
     }
 
-    private static void deleteWhenDone(Future<StorageVolume> copy, PlanVolumes volumes, MigrationPlan plan)
-            throws LibvirtException, InterruptedException {
+    /**
+     * Waits for libvirt's copy to end, heartbeating (the SDK still sends a canceled activity's
+     * heartbeats, and throws each time) so that the wait does not time the step out, then deletes B.
+     */
+    private static void deleteWhenDone(Future<StorageVolume> copy, PlanVolumes volumes, MigrationPlan plan,
+            ActivityExecutionContext context, StepProgress last) throws LibvirtException, InterruptedException {
         try {
-            copy.get().delete();
+            while (true) {
+                try {
+                    copy.get(POLL.toMillis(), TimeUnit.MILLISECONDS).delete();
+                    return;
+                } catch (TimeoutException stillCopying) {
+                    try {
+                        context.heartbeat(last);
+                    } catch (ActivityCompletionException expected) {
+                        // canceled: known, and the reason for this wait
+                    }
+                }
+            }
         } catch (ExecutionException failed) {
             // libvirt removes what a failed copy wrote
             volumes.volume(plan.target(), false).ifPresent(v -> {
