@@ -9,7 +9,15 @@ import io.blockshift.activities.agentless.AgentlessMigrationActivities;
 import io.blockshift.workflows.CloneReport;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrationActivities;
+import io.blockshift.workflows.MigrateDiskRequest;
+import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.CanceledFailure;
+import java.nio.file.Files;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import io.temporal.failure.ApplicationFailure;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -100,6 +108,42 @@ class AgentlessOnLibvirtTest extends LibvirtTemporalTest {
             assertEquals(List.of(), pools.volumes(dst), "nothing left in the target pool after a failure at " + step);
             assertEquals(List.of("vda.img", "vdb.img"), pools.volumes(src));
             assertEquals(List.of("src/vda.img", "src/vdb.img"), vm.files());
+        }
+    }
+
+    @Test
+    void aCancelDuringLibvirtsCopyWaitsForItThenRollsBackWithNoVolumeLeft() throws Exception {
+        // 1.5 GiB of data that libvirt's copy must write: a few seconds here, long enough to cancel in.
+        String name = TestVm.PREFIX + UUID.randomUUID().toString().substring(0, 8);
+        try (TestVm vm = TestVm.startWithVdaAlone(libvirt, TestVm.SCRATCH, name, 1536, 0x5a);
+                TestPools pools = new TestPools(libvirt)) {
+            String src = pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            CountDownLatch copying = new CountDownLatch(1);
+            HookedActivities activities = agentless().before("cloneBase", copying::countDown);
+            MigrateDiskRequest request = request(vm, vm.target());
+            try (Run run = start(activities, request)) {
+                WorkflowClient.start(run.workflow()::migrate, request);
+                WorkflowStub stub = WorkflowStub.fromTyped(run.workflow());
+                copying.await();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!Files.exists(vm.target()) && System.nanoTime() < deadline) {
+                    Thread.sleep(20); // libvirt has made B and is writing it
+                }
+                stub.cancel();
+
+                WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                        () -> stub.getResult(MigrateDiskResult.class));
+                assertInstanceOf(CanceledFailure.class, e.getCause());
+                MigrationHistory history = MigrationHistory.of(client, run.workflowId());
+                assertThrows(AssertionError.class, () -> history.result(MigrationActivities.CLONE_BASE, CloneReport.class),
+                        "the cancel reached the clone while libvirt copied");
+            }
+            assertEquals(vm.vda.toString(), vm.liveDisk().source(), "the guest runs on A");
+            assertEquals(null, vm.liveDisk().backingFile(), "on A alone");
+            assertEquals(List.of(), pools.volumes(dst), "the partial B, A' and the claim are gone");
+            assertEquals(List.of("vda.img"), pools.volumes(src));
+            assertEquals(List.of("src/vda.img"), vm.files());
         }
     }
 
