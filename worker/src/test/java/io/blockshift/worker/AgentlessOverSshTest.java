@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.blockshift.activities.agentless.AgentlessMigrationActivities;
+import io.blockshift.workflows.BlockJobReport;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
+import io.blockshift.workflows.MigrationActivities;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +30,7 @@ class AgentlessOverSshTest extends LibvirtTemporalTest {
             String dst = pools.dir(vm.dst);
             vm.write(0x21, 1);
             AtomicInteger cut = new AtomicInteger();
+            AtomicBoolean cutting = new AtomicBoolean();
             HookedActivities activities = new HookedActivities(new AgentlessMigrationActivities(libvirt, HOST, sshd.uri()))
                     .after("snapshot", () -> {
                         // 12 MiB in A' and the mirror held to 1 MiB/s: it runs for seconds.
@@ -34,23 +38,35 @@ class AgentlessOverSshTest extends LibvirtTemporalTest {
                             vm.write(0x66, mib);
                         }
                     })
-                    .before("mirrorToOverlay", () -> new Thread(() -> {
-                        try {
-                            Thread.sleep(2000);
-                            cut.set(sshd.cutSessions());
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
+                    .before("mirrorToOverlay", () -> {
+                        if (!cutting.compareAndSet(false, true)) {
+                            return; // the step's retry: the link was cut once
                         }
-                    }).start());
+                        new Thread(() -> {
+                            try {
+                                Thread.sleep(2000);
+                                cut.set(sshd.cutSessions());
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }).start();
+                    });
             MigrateDiskRequest request = request(vm, vm.target());
             request.connectUri = sshd.uri();
             request.bandwidthMiBps = 1;
 
-            MigrateDiskResult result = migrate(activities, request);
+            MigrateDiskResult result;
+            BlockJobReport mirror;
+            try (Run run = start(activities, request)) {
+                result = run.workflow().migrate(request);
+                mirror = MigrationHistory.of(client, run.workflowId()).result(MigrationActivities.MIRROR_TO_OVERLAY,
+                        BlockJobReport.class);
+            }
 
             assertTrue(cut.get() > 0, "the ssh session was cut during the mirror");
             assertTrue(activities.calls.stream().filter("mirrorToOverlay"::equals).count() >= 2,
                     "the mirror step ran again after the cut: " + activities.calls);
+            assertTrue(mirror.resumed(), "its retry found the block job where libvirtd kept it: " + mirror);
             assertEquals(vm.target().toString(), result.target());
             assertEquals(vm.target().toString(), vm.liveDisk().source());
             assertEquals(vm.target().toString(), vm.persistentDisk().source());
