@@ -1,5 +1,6 @@
 package io.blockshift.worker;
 
+import io.blockshift.activities.agentless.AgentlessMigrationActivities;
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.fleet.LibvirtFleetActivities;
 import io.blockshift.activities.libvirt.LibvirtConnections;
@@ -18,7 +19,9 @@ import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +30,8 @@ import org.slf4j.LoggerFactory;
  * Hosts blockshift's workflows ({@code MigrateDisk}, {@code MigrateFleet}) and activities on one
  * task queue and, with a host name, both also on {@code blockshift-host-<host>}: the queue where
  * migrations with that {@code host} send their steps, and where a fleet starts their workflows.
+ * Each agentless host it serves gets such a queue too, whose steps reach that host through
+ * libvirt's URI alone ({@link AgentlessMigrationActivities}).
  */
 public final class BlockshiftWorker implements AutoCloseable {
 
@@ -64,11 +69,24 @@ public final class BlockshiftWorker implements AutoCloseable {
     /** As {@link #start(WorkflowClient, String, String, StorageRoots)}, its steps and migrations measured by {@code metrics} (may be null). */
     public static BlockshiftWorker start(WorkflowClient client, String taskQueue, String host, StorageRoots roots,
             WorkerMetrics metrics) {
+        return start(client, taskQueue, host, roots, metrics, Map.of());
+    }
+
+    /**
+     * As {@link #start(WorkflowClient, String, String, StorageRoots, WorkerMetrics)}, also serving
+     * each of {@code agentlessHosts} (host name to libvirt URI) on that host's queue, with steps that
+     * reach it through libvirt alone.
+     */
+    public static BlockshiftWorker start(WorkflowClient client, String taskQueue, String host, StorageRoots roots,
+            WorkerMetrics metrics, Map<String, String> agentlessHosts) {
         LibvirtConnections libvirt = new LibvirtConnections();
         Cloners cloners = Cloners.discover();
+        Map<String, MigrationActivities> agentless = new LinkedHashMap<>();
+        agentlessHosts.forEach((name, uri) -> agentless.put(name, new AgentlessMigrationActivities(libvirt, name, uri)));
         return start(client, taskQueue, host, new LibvirtMigrationActivities(libvirt, roots, cloners),
-                new LibvirtFleetActivities(libvirt, roots), libvirt, "storage roots " + roots + ", cloners " + cloners.names(),
-                metrics);
+                new LibvirtFleetActivities(libvirt, roots), libvirt, "storage roots " + roots + ", cloners " + cloners.names()
+                        + (agentlessHosts.isEmpty() ? "" : ", agentless hosts " + agentlessHosts),
+                metrics, agentless);
     }
 
     /** Starts a worker with the given activities (tests wrap the real ones to inject faults); no fleets. */
@@ -83,12 +101,18 @@ public final class BlockshiftWorker implements AutoCloseable {
      */
     public static BlockshiftWorker start(WorkflowClient client, String taskQueue, String host,
             MigrationActivities activities, FleetActivities fleetActivities, LibvirtConnections libvirt, String description) {
-        return start(client, taskQueue, host, activities, fleetActivities, libvirt, description, null);
+        return start(client, taskQueue, host, activities, fleetActivities, libvirt, description, null, Map.of());
     }
 
     private static BlockshiftWorker start(WorkflowClient client, String taskQueue, String host,
             MigrationActivities activities, FleetActivities fleetActivities, LibvirtConnections libvirt, String description,
-            WorkerMetrics metrics) {
+            WorkerMetrics metrics, Map<String, MigrationActivities> agentless) {
+        for (String name : agentless.keySet()) {
+            if (!MigrateDiskRequest.validHost(name) || name.equals(host)) {
+                throw new IllegalArgumentException("agentless host '" + name + "' is not a host name of its own:"
+                        + " letters, digits, '.', '-' and '_' only, and not this worker's own --host");
+            }
+        }
         if (host != null && !MigrateDiskRequest.validHost(host)) {
             throw new IllegalArgumentException("host '" + host + "' is not a host name: letters, digits, '.', '-' and '_' only");
         }
@@ -118,9 +142,16 @@ public final class BlockshiftWorker implements AutoCloseable {
             hostWorker.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class, MigrateFleetWorkflowImpl.class);
             register(hostWorker, activities, fleetActivities);
         }
+        for (Map.Entry<String, MigrationActivities> remote : agentless.entrySet()) {
+            Worker agentlessWorker = factory.newWorker(MigrateDiskWorkflow.hostTaskQueue(remote.getKey()), options);
+            agentlessWorker.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class, MigrateFleetWorkflowImpl.class);
+            register(agentlessWorker, remote.getValue(), fleetActivities);
+        }
         factory.start();
         log.info("worker polling task queue '{}'{} in namespace '{}'; {}", taskQueue,
-                hostQueue == null ? "" : " and, for host " + host + "'s migrations, '" + hostQueue + "'",
+                (hostQueue == null ? "" : " and, for host " + host + "'s migrations, '" + hostQueue + "'")
+                        + agentless.keySet().stream().map(name -> " and, agentless, for host " + name + "'s, '"
+                                + MigrateDiskWorkflow.hostTaskQueue(name) + "'").reduce("", String::concat),
                 client.getOptions().getNamespace(), description);
         return new BlockshiftWorker(factory, libvirt, steps);
     }

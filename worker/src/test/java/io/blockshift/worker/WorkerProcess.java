@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,9 +41,13 @@ final class WorkerProcess implements AutoCloseable {
         }, "stdin-watch");
         orphaned.setDaemon(true);
         orphaned.start();
+        // An optional fourth argument NAME=URI: also serve agentless host NAME at libvirt URI.
+        Map<String, String> agentless = args.length > 3
+                ? Map.of(args[3].substring(0, args[3].indexOf('=')), args[3].substring(args[3].indexOf('=') + 1))
+                : Map.of();
         BlockshiftWorker worker = BlockshiftWorker.start(
-                TemporalConnection.connect(args[0], TemporalConnection.DEFAULT_NAMESPACE), args[1],
-                new StorageRoots(List.of(Path.of(args[2]))));
+                TemporalConnection.connect(args[0], TemporalConnection.DEFAULT_NAMESPACE), args[1], null,
+                new StorageRoots(List.of(Path.of(args[2]))), null, agentless);
         // SIGTERM drains, as `blockshift worker` does on its own signal handler.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -60,6 +65,20 @@ final class WorkerProcess implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 WorkerProcess.class.getName(), temporalTarget, taskQueue, storageRoot.toString()));
+    }
+
+    /**
+     * Starts a worker JVM as {@link #start} does, behind {@code launcher} (a command that runs the
+     * rest of its arguments, such as {@code nsenter -t PID -m}), also serving agentless host
+     * {@code host} at libvirt {@code uri}.
+     */
+    static WorkerProcess startAgentless(List<String> launcher, String temporalTarget, String taskQueue, Path storageRoot,
+            String host, String uri) throws IOException {
+        List<String> command = new java.util.ArrayList<>(launcher);
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                WorkerProcess.class.getName(), temporalTarget, taskQueue, storageRoot.toString(), host + "=" + uri));
+        return run(command);
     }
 
     /** Starts {@code command}, a worker of any build, its output in a {@code bs-test-} log file. */

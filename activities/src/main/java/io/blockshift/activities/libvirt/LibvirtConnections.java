@@ -49,6 +49,11 @@ public final class LibvirtConnections implements AutoCloseable {
         return Guest.lookUp(connect(uri), nameOrUuid);
     }
 
+    /** The storage pools of the host at {@code uri}. */
+    public HostStorage storage(String uri) throws LibvirtException {
+        return new HostStorage(connect(uri));
+    }
+
     @Override
     public synchronized void close() {
         byUri.values().forEach(LibvirtConnections::closeQuietly);

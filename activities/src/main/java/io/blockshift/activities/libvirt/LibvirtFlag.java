@@ -42,6 +42,9 @@ enum LibvirtFlag {
     /** The running domain only; its persistent definition is left as it is. */
     AFFECT_LIVE("virDomainModificationImpact", 1),
 
+    /** Clone the volume by a copy-on-write reflink (FICLONE) of the whole file, or fail: never a copy. */
+    VOL_CREATE_REFLINK("virStorageVolCreateFlags", 2),
+
     /** Metadata as an XML element in the application's own namespace. */
     METADATA_ELEMENT("virDomainMetadataType", 2);
 

@@ -10,13 +10,13 @@ import org.libvirt.LibvirtException;
  * runs or is paused, which QEMU's block jobs do not mind; by copy and a define when it is shut off;
  * not at all in a state between the two, refused naming what to do.
  */
-final class DomainStates {
+public final class DomainStates {
 
     private DomainStates() {
     }
 
     /** Whether {@code guest} is shut off and moves by copy; false when it moves live. Refuses the rest. */
-    static boolean movesCold(Guest guest) throws LibvirtException {
+    public static boolean movesCold(Guest guest) throws LibvirtException {
         String name = guest.name();
         switch (guest.state()) {
             case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED, VIR_DOMAIN_PAUSED:

@@ -7,9 +7,6 @@ import io.blockshift.activities.StepFailureType;
 import io.blockshift.activities.files.FileOwnership;
 import io.blockshift.activities.files.QemuImg;
 import io.blockshift.activities.files.StorageRoots;
-import io.blockshift.activities.libvirt.BlockDevice;
-import io.blockshift.activities.libvirt.BlockJob;
-import io.blockshift.activities.libvirt.Disk;
 import io.blockshift.activities.libvirt.Guest;
 import io.blockshift.activities.libvirt.HostDomains;
 import io.blockshift.activities.libvirt.LibvirtConnections;
@@ -18,7 +15,6 @@ import io.blockshift.workflows.BlockJobReport;
 import io.blockshift.workflows.ChainMode;
 import io.blockshift.workflows.CleanupReport;
 import io.blockshift.workflows.CloneReport;
-import io.blockshift.workflows.DiskPhase;
 import io.blockshift.workflows.Layer;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrationActivities;
@@ -29,7 +25,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class LibvirtMigrationActivities implements MigrationActivities {
 
     private static final Logger log = LoggerFactory.getLogger(LibvirtMigrationActivities.class);
-    /** What the revert's heartbeats name it (no phase of its own: it runs while rolling back). */
-    private static final String REVERT_STEP = "revert";
 
     private final LibvirtConnections libvirt;
     private final Preflight preflight;
@@ -104,11 +97,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             Guest guest = guest(plan);
             Layer layer = Layers.of(guest, plan);
             if (layer == Layer.TOP) {
-                BlockDevice disk = guest.disk(plan.diskTarget());
-                disk.abortJob();
-                Heartbeat.now();
-                disk.commitActive(0);
-                Pivot.whenReady(disk, REVERT_STEP, plan.source());
+                BlockJobSteps.commitBackToSource(guest, plan);
                 log.info("revert: committed {} back into {}; the guest runs on {} alone", plan.top(), plan.source(),
                         plan.source());
             } else {
@@ -180,31 +169,13 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
 
     @Override
     public BlockJobReport mirrorToOverlay(MigrationPlan plan) {
-        return call(() -> {
-            Guest guest = guest(plan);
-            Layer layer = Layers.of(guest, plan);
-            if (layer == Layer.OVERLAY || layer == Layer.TARGET) {
-                return new BlockJobReport(BlockJob.typeName(BlockJob.COPY), 0, 0, 0, true);
-            }
-            Layers.require(layer, Layer.TOP, plan, "mirror onto the overlay");
-            BlockDevice disk = guest.disk(plan.diskTarget());
-            MirrorConvergence convergence = new MirrorConvergence(plan, Convergence.earlierAttempt());
-            boolean resumed = disk.blockJob().isPresent();
-            if (!resumed) {
-                convergence.start(disk, convergence.writeBlocking());
-            }
-            return Pivot.whenReady(disk, DiskPhase.MIRROR.wire(), plan.overlay(), convergence).resumed(resumed);
-        });
+        return call(() -> BlockJobSteps.mirror(guest(plan), plan));
     }
 
     @Override
     public void abortMirror(MigrationPlan plan) {
         call(() -> {
-            Guest guest = guest(plan);
-            if (Layers.of(guest, plan) == Layer.TOP) {
-                Heartbeat.now();
-                guest.disk(plan.diskTarget()).abortJob();
-            }
+            BlockJobSteps.abortMirror(guest(plan), plan);
             return null;
         });
     }
@@ -219,28 +190,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     @Override
     public BlockJobReport commitOverlay(MigrationPlan plan) {
         return call(() -> {
-            Guest guest = guest(plan);
-            BlockDevice disk = guest.disk(plan.diskTarget());
-            // A limit on the guest's writes that an attempt which died left in place goes first.
-            disk.writeLimit().restore();
-            Layer layer = Layers.of(guest, plan);
-            if (layer == Layer.TARGET) {
-                return new BlockJobReport(BlockJob.typeName(BlockJob.ACTIVE_COMMIT), 0, 0, 0, true,
-                        Convergence.earlierAttempt());
-            }
-            Layers.require(layer, Layer.OVERLAY, plan, "commit the overlay");
-            boolean resumed = disk.blockJob().isPresent();
-            if (!resumed) {
-                disk.commitActive(plan.bandwidthBytesPerSecond());
-            }
-            CommitConvergence convergence = new CommitConvergence(plan, disk, resumed ? Convergence.earlierAttempt() : null);
-            BlockJobReport report = Pivot.whenReady(disk, DiskPhase.COMMIT.wire(), plan.target(), convergence)
-                    .resumed(resumed);
-            Disk committed = disk.live();
-            if (!Objects.equals(plan.targetBacking(), committed.backingFile())) {
-                throw new IllegalStateException("after the commit " + plan.target() + " has the backing file "
-                        + committed.backingFile() + ", not " + plan.targetBacking());
-            }
+            BlockJobReport report = BlockJobSteps.commit(guest(plan), plan);
             // Past the point of no return: this migration's copies of backing images are finished and shared now.
             LayerCopies.release(plan);
             return report;

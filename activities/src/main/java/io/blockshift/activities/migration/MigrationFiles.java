@@ -9,7 +9,7 @@ import java.util.List;
  * are written. Preflight names them in the plan; the steps read them from it, so a migration a
  * worker began keeps the names it recorded.
  */
-final class MigrationFiles {
+public final class MigrationFiles {
 
     /** A', the snapshot's overlay of A that the guest writes to until the mirror. */
     private static final String TOP_SUFFIX = ".blockshift-top.qcow2";
@@ -29,15 +29,15 @@ final class MigrationFiles {
     }
 
     /** The files of a migration to {@code target} (absolute, normalized). */
-    static MigrationFiles beside(Path target) {
+    public static MigrationFiles beside(Path target) {
         return new MigrationFiles(target);
     }
 
-    Path top() {
+    public Path top() {
         return sibling(TOP_SUFFIX);
     }
 
-    Path overlay() {
+    public Path overlay() {
         return sibling(OVERLAY_SUFFIX);
     }
 
@@ -61,7 +61,7 @@ final class MigrationFiles {
     }
 
     /** The claim a migration to {@code target} holds while it runs. */
-    static Path claimOn(Path target) {
+    public static Path claimOn(Path target) {
         return claim(target);
     }
 

@@ -14,7 +14,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -30,7 +32,9 @@ import picocli.CommandLine.Option;
                     + " and its steps against libvirt and the files here, until SIGTERM or Ctrl-C.",
             "It writes only under the storage roots: a target elsewhere is refused."},
         footer = {"", "Examples:", "  blockshift worker --temporal temporal.example:7233 --storage-root /srv/fast",
-            "  blockshift worker --temporal temporal.example:7233 --host kvm-07 --storage-root /srv/fast"})
+            "  blockshift worker --temporal temporal.example:7233 --host kvm-07 --storage-root /srv/fast",
+            "  blockshift worker --temporal temporal.example:7233 --host kvm-07 --agentless --connect qemu+ssh://root@kvm-07/system",
+            "  blockshift worker --agentless-host kvm-07=qemu+ssh://root@kvm-07/system --agentless-host kvm-08=qemu+ssh://root@kvm-08/system"})
 public final class WorkerCommand implements Callable<Integer> {
 
     @Mixin
@@ -44,6 +48,24 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "This host's name: the worker also runs the steps of migrations whose 'host' is NAME"
                     + " (task queue blockshift-host-NAME). Give each host's worker its own name.")
     String host;
+
+    @Option(names = "--agentless",
+            description = "Host --host NAME has no blockshift agent: this worker, which may run anywhere, moves its disks"
+                    + " through the libvirt at --connect alone (storage pools and volumes, block jobs), never opening a"
+                    + " file of it. The disk's and the target's directories must be libvirt storage pools there"
+                    + " (dir, fs or netfs); preflight names the virsh commands that make a missing one.")
+    boolean agentless;
+
+    @Option(names = "--connect", paramLabel = "URI",
+            description = "With --agentless: the libvirt URI of host --host NAME (qemu+ssh://root@kvm-07/system, ...;"
+                    + " default: qemu:///system). Its migrations must name the same connectUri.")
+    String connect;
+
+    @Option(names = "--agentless-host", paramLabel = "NAME=URI",
+            description = "Also serve agentless host NAME, whose libvirt is at URI, on queue blockshift-host-NAME"
+                    + " (repeatable: one worker for many hypervisors). Its migrations give \"host\": \"NAME\" and"
+                    + " \"connectUri\": \"URI\".")
+    Map<String, String> agentlessHosts = new LinkedHashMap<>();
 
     @Option(names = "--drain-seconds", paramLabel = "SECONDS", defaultValue = "30",
             description = "On SIGTERM or Ctrl-C: stop polling, stop the long steps at once (a copy or block job"
@@ -68,6 +90,35 @@ public final class WorkerCommand implements Callable<Integer> {
         if (host != null && !MigrateDiskRequest.validHost(host)) {
             System.err.println("--host '" + host + "' is not a host name: letters, digits, '.', '-' and '_' only");
             return ExitCodes.USAGE;
+        }
+        if ((agentless || connect != null) && host == null) {
+            System.err.println((agentless ? "--agentless" : "--connect") + " needs --host NAME: the host whose libvirt"
+                    + " it reaches");
+            return ExitCodes.USAGE;
+        }
+        if (connect != null && !agentless) {
+            System.err.println("--connect names an agentless host's libvirt: give --agentless too (a worker on the host"
+                    + " itself takes each migration's connectUri)");
+            return ExitCodes.USAGE;
+        }
+        Map<String, String> remote = new LinkedHashMap<>();
+        if (agentless) {
+            remote.put(host, connect == null ? new MigrateDiskRequest().connectUri : connect);
+        }
+        for (Map.Entry<String, String> entry : agentlessHosts.entrySet()) {
+            if (!MigrateDiskRequest.validHost(entry.getKey()) || entry.getValue().isBlank()) {
+                System.err.println("--agentless-host '" + entry.getKey() + "=" + entry.getValue() + "' is not NAME=URI"
+                        + " with a host name of letters, digits, '.', '-' and '_'");
+                return ExitCodes.USAGE;
+            }
+            if (remote.putIfAbsent(entry.getKey(), entry.getValue()) != null) {
+                System.err.println("host " + entry.getKey() + " is given twice: once per worker");
+                return ExitCodes.USAGE;
+            }
+        }
+        agentlessHosts = remote;
+        if (agentless) {
+            host = null; // served agentless, not as this worker's own host
         }
         if (drainSeconds < 0) {
             System.err.println("--drain-seconds " + drainSeconds + " is negative: give 0 or more seconds");
@@ -105,7 +156,7 @@ public final class WorkerCommand implements Callable<Integer> {
         try (TemporalClient client = server.get();
                 Interrupts.Registration ignored = Interrupts.onInterrupt(stop::countDown);
                 BlockshiftWorker worker = BlockshiftWorker.start(client.client(), temporal.taskQueue, host,
-                        new StorageRoots(roots), metrics)) {
+                        new StorageRoots(roots), metrics, agentlessHosts)) {
             System.err.println("blockshift worker running; SIGTERM or Ctrl-C drains and stops it (see --drain-seconds)");
             if (metrics != null) {
                 System.err.println("metrics on http://" + metricsAddress + ":" + metrics.port() + WorkerMetrics.PATH);

@@ -256,6 +256,20 @@ class BlockshiftCliTest {
         assertEquals(exitCode, TemporalOptions.exitCodeOf(new StatusRuntimeException(Status.fromCode(code))));
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--agentless",
+        "--connect qemu+ssh://kvm-07/system",
+        "--host kvm-07 --connect qemu+ssh://kvm-07/system",
+        "--agentless-host kvm/07=qemu+ssh://kvm-07/system",
+        "--agentless-host kvm-07=",
+        "--host kvm-07 --agentless --agentless-host kvm-07=qemu+ssh://kvm-07/system"})
+    void agentlessHostsThatNameNoHostOrOneTwiceAreUsageErrorsBeforeAnyConnection(String args) {
+        List<String> command = new java.util.ArrayList<>(List.of("worker", "--temporal", "127.0.0.1:1"));
+        command.addAll(List.of(args.split(" ")));
+        assertEquals(ExitCodes.USAGE, run(command.toArray(String[]::new)));
+    }
+
     @Test
     void workerDefaultsToTheLibvirtImagesDirectory() {
         assertEquals(0, run("worker", "--help"));

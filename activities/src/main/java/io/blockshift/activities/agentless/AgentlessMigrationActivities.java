@@ -1,0 +1,238 @@
+package io.blockshift.activities.agentless;
+
+import static io.blockshift.activities.Failures.call;
+
+import io.blockshift.activities.Failures;
+import io.blockshift.activities.StepFailureType;
+import io.blockshift.activities.libvirt.Guest;
+import io.blockshift.activities.libvirt.LibvirtConnections;
+import io.blockshift.activities.libvirt.StorageVolume;
+import io.blockshift.activities.libvirt.StorageXml;
+import io.blockshift.activities.migration.BlockJobSteps;
+import io.blockshift.workflows.BlockJobReport;
+import io.blockshift.workflows.CleanupReport;
+import io.blockshift.workflows.CloneReport;
+import io.blockshift.workflows.Layer;
+import io.blockshift.workflows.MigrateDiskRequest;
+import io.blockshift.workflows.MigrationActivities;
+import io.blockshift.workflows.MigrationPlan;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The steps of {@code MigrateDisk} on a host with no blockshift agent: every image is a volume of
+ * one of the host's libvirt storage pools, made, cloned and deleted through libvirt's storage API,
+ * and the block jobs are libvirt's as on any host. Nothing here opens, stats or deletes a path,
+ * so the worker may run anywhere libvirt's URI reaches. Each step looks at what is already done
+ * before it acts, as the local steps do.
+ */
+public final class AgentlessMigrationActivities implements MigrationActivities {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentlessMigrationActivities.class);
+
+    private final LibvirtConnections libvirt;
+    private final String host;
+    private final AgentlessPreflight preflight;
+
+    /** The steps for host {@code host}, whose libvirt is at {@code connectUri}. */
+    public AgentlessMigrationActivities(LibvirtConnections libvirt, String host, String connectUri) {
+        this.libvirt = libvirt;
+        this.host = host;
+        this.preflight = new AgentlessPreflight(libvirt, host, connectUri);
+    }
+
+    @Override
+    public MigrationPlan preflight(MigrateDiskRequest request) {
+        return call(() -> preflight.plan(request));
+    }
+
+    // ---------------------------------------------------------------- step 1: snapshot A <- A'
+
+    @Override
+    public void snapshot(MigrationPlan plan) {
+        call(() -> {
+            PlanVolumes volumes = volumes(plan);
+            VolumeClaim.take(volumes, plan);
+            Guest guest = guest(plan);
+            Layer layer = BlockJobSteps.layer(guest, plan);
+            if (layer == Layer.TOP) {
+                log.info("snapshot: {} already runs on {}", plan.diskTarget(), plan.top());
+                return null;
+            }
+            BlockJobSteps.require(layer, Layer.SOURCE, plan, "take the snapshot");
+            if (volumes.volume(plan.top(), true).isPresent()) {
+                // libvirt will not snapshot onto an existing file. Without reading the image (which
+                // only the host can) blockshift cannot tell an unfinished snapshot of A from anything else.
+                throw Failures.nonRetryable(plan.top() + " appeared after preflight; blockshift never deletes a"
+                        + " volume it cannot tell is its own. Find out what made it (another migration to "
+                        + plan.target() + "? 'virsh domblklist' of each VM), delete it with 'virsh vol-delete "
+                        + plan.top() + "' if nothing uses it, and start again", StepFailureType.TOP_EXISTS);
+            }
+            guest.disk(plan.diskTarget()).snapshot(Path.of(plan.top()));
+            log.info("snapshot: {} of {} on host {} now writes to {} over {}", plan.diskTarget(), plan.domainName(),
+                    host, plan.top(), plan.source());
+            return null;
+        });
+    }
+
+    @Override
+    public void revertSnapshot(MigrationPlan plan) {
+        call(() -> {
+            PlanVolumes volumes = volumes(plan);
+            Guest guest = guest(plan);
+            Layer layer = BlockJobSteps.layer(guest, plan);
+            if (layer == Layer.TOP) {
+                BlockJobSteps.commitBackToSource(guest, plan);
+                log.info("revert: committed {} back into {}; the guest runs on {} alone", plan.top(), plan.source(),
+                        plan.source());
+            } else {
+                BlockJobSteps.require(layer, Layer.SOURCE, plan, "revert the snapshot");
+            }
+            Optional<StorageVolume> top = volumes.volume(plan.top(), true);
+            if (top.isPresent() && !plan.source().equals(top.get().info().backingPath())) {
+                log.warn("revert: leaving {}: it is not a snapshot of {}, so not this migration's", plan.top(),
+                        plan.source());
+            } else {
+                UnusedVolumes.delete(guest, volumes, plan.top());
+            }
+            VolumeClaim.release(volumes, plan);
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- step 2: clone A to B
+
+    @Override
+    public CloneReport cloneBase(MigrationPlan plan) {
+        return call(() -> VolumeClone.clone(guest(plan), volumes(plan), plan));
+    }
+
+    @Override
+    public void deleteBase(MigrationPlan plan) {
+        call(() -> UnusedVolumes.delete(guest(plan), volumes(plan), plan.target()));
+    }
+
+    // ---------------------------------------------------------------- step 3: overlay B <- B'
+
+    @Override
+    public void createOverlay(MigrationPlan plan) {
+        call(() -> {
+            PlanVolumes volumes = volumes(plan);
+            Optional<StorageVolume> existing = volumes.volume(plan.overlay(), true);
+            if (existing.isPresent()) {
+                if (plan.target().equals(existing.get().info().backingPath())) {
+                    log.info("overlay: {} already exists over {}", plan.overlay(), plan.target());
+                    return null;
+                }
+                // Preflight found no B', and the claim makes the name this migration's: an attempt's unfinished one.
+                UnusedVolumes.delete(guest(plan), volumes, plan.overlay());
+            }
+            StorageXml.VolumeInfo a = volumes.volume(plan.source(), false).orElseThrow(() -> new IllegalStateException(
+                    plan.source() + " is no volume of its pool any more")).info();
+            volumes.poolOf(plan.overlay()).create(StorageXml.newOverlay(PlanVolumes.name(plan.overlay()), a.capacity(),
+                    plan.target(), plan.sourceFormat(), a.permissions()));
+            log.info("overlay: created {} over {} ({}) through libvirt", plan.overlay(), plan.target(), plan.sourceFormat());
+            return null;
+        });
+    }
+
+    @Override
+    public void deleteOverlay(MigrationPlan plan) {
+        call(() -> UnusedVolumes.delete(guest(plan), volumes(plan), plan.overlay()));
+    }
+
+    // ---------------------------------------------------------------- steps 4 and 5: libvirt's block jobs
+
+    @Override
+    public BlockJobReport mirrorToOverlay(MigrationPlan plan) {
+        return call(() -> BlockJobSteps.mirror(guest(plan), plan));
+    }
+
+    @Override
+    public void abortMirror(MigrationPlan plan) {
+        call(() -> {
+            BlockJobSteps.abortMirror(guest(plan), plan);
+            return null;
+        });
+    }
+
+    @Override
+    public Layer activeLayer(MigrationPlan plan) {
+        return call(() -> BlockJobSteps.layer(guest(plan), plan));
+    }
+
+    @Override
+    public BlockJobReport commitOverlay(MigrationPlan plan) {
+        return call(() -> BlockJobSteps.commit(guest(plan), plan));
+    }
+
+    // ---------------------------------------------------------------- step 6: clean up
+
+    @Override
+    public CleanupReport cleanup(MigrationPlan plan) {
+        return call(() -> {
+            Guest guest = guest(plan);
+            PlanVolumes volumes = volumes(plan);
+            BlockJobSteps.require(BlockJobSteps.layer(guest, plan), Layer.TARGET, plan, "clean up");
+            List<String> metadata = new ArrayList<>();
+            for (String path : List.of(plan.top(), plan.overlay())) {
+                for (String snapshot : guest.snapshotsMentioning(path)) {
+                    BlockJobSteps.heartbeat();
+                    guest.deleteSnapshotMetadata(snapshot);
+                    metadata.add(snapshot);
+                }
+            }
+            List<String> doomed = new ArrayList<>(List.of(plan.top(), plan.overlay()));
+            List<String> kept = new ArrayList<>();
+            String keepSource = plan.keepSource() ? "asked to"
+                    : SourceUsers.whyKeep(libvirt, volumes, plan);
+            if (keepSource == null) {
+                doomed.add(plan.source());
+            } else {
+                kept.add(plan.source());
+                if (!plan.keepSource()) {
+                    log.warn("cleanup: keeping {}: {}", plan.source(), keepSource);
+                }
+            }
+            List<String> deleted = UnusedVolumes.delete(guest, volumes, doomed.toArray(String[]::new));
+            VolumeClaim.release(volumes, plan);
+            log.info("cleanup on host {}: deleted {}, kept {}, snapshot metadata removed {}", host, deleted, kept, metadata);
+            return new CleanupReport(deleted, kept, metadata, List.of());
+        });
+    }
+
+    // ---------------------------------------------------------------- a shut-off domain: refused by preflight
+
+    @Override
+    public void holdSource(MigrationPlan plan) {
+        throw coldRefused(plan);
+    }
+
+    @Override
+    public void releaseSource(MigrationPlan plan) {
+        // Nothing to give up: holdSource never holds anything here.
+    }
+
+    @Override
+    public void defineOnTarget(MigrationPlan plan) {
+        throw coldRefused(plan);
+    }
+
+    private RuntimeException coldRefused(MigrationPlan plan) {
+        return Failures.refuse("domain " + plan.domainName() + " is shut off: agentless host " + host
+                + " moves running and paused VMs only; start it, or run a worker on the host itself");
+    }
+
+    private Guest guest(MigrationPlan plan) throws LibvirtException {
+        return libvirt.guest(plan.connectUri(), plan.domainUuid());
+    }
+
+    private PlanVolumes volumes(MigrationPlan plan) throws LibvirtException {
+        return PlanVolumes.of(libvirt, plan);
+    }
+}

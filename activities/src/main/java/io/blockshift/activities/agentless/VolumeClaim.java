@@ -1,0 +1,84 @@
+package io.blockshift.activities.agentless;
+
+import io.blockshift.activities.Failures;
+import io.blockshift.activities.StepFailureType;
+import io.blockshift.activities.libvirt.LibvirtErrors;
+import io.blockshift.activities.libvirt.StorageXml;
+import io.blockshift.activities.libvirt.StoragePoolOnHost;
+import io.blockshift.activities.libvirt.StorageVolume;
+import io.blockshift.activities.migration.MigrationFiles;
+import io.blockshift.workflows.MigrationPlan;
+import io.temporal.activity.Activity;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.libvirt.Error.ErrorNumber;
+import org.libvirt.LibvirtException;
+
+/**
+ * A migration's claim on B's name as a volume of its own, {@code B.blockshift-reserved} in the
+ * target pool, holding the workflow ID: what the local worker's claim file is, made and read
+ * through libvirt. libvirt creates a volume only under a name no other volume of the pool has, so
+ * only one migration gets it; a retry finds its own workflow ID in it.
+ */
+final class VolumeClaim {
+
+    private VolumeClaim() {
+    }
+
+    /** Claims the plan's target for this activity's workflow, or fails naming the one that holds it. */
+    static void take(PlanVolumes volumes, MigrationPlan plan) throws LibvirtException {
+        String us = workflowId();
+        StoragePoolOnHost pool = volumes.poolOf(plan.target());
+        pool.refresh();
+        String name = name(plan);
+        Optional<StorageVolume> existing = pool.volume(name);
+        if (existing.isEmpty()) {
+            try {
+                StorageVolume claim = pool.create(StorageXml.newVolume(name, "raw",
+                        us.getBytes(StandardCharsets.UTF_8).length, 0, null));
+                claim.writeSmall(us);
+                return;
+            } catch (LibvirtException e) {
+                if (!LibvirtErrors.is(e, ErrorNumber.VIR_ERR_STORAGE_VOL_EXIST)) {
+                    throw e;
+                }
+                existing = pool.volume(name); // another migration made it first
+            }
+        }
+        String holder = existing.isEmpty() ? null : holder(existing.get());
+        if (!us.equals(holder)) {
+            throw Failures.nonRetryable("another migration, workflow " + (holder == null || holder.isEmpty()
+                    ? "(none named: its claim is empty; if no migration to this target runs, delete the volume with"
+                            + " 'virsh vol-delete " + name + " --pool " + pool.name() + "')" : holder)
+                    + ", is moving a disk to " + plan.target() + " (it holds volume " + name + " of pool " + pool.name()
+                    + "); nothing was changed: give this disk another target, or wait for that migration to end",
+                    StepFailureType.TARGET_RESERVED);
+        }
+    }
+
+    /** Gives up the plan's target, unless another migration holds it. */
+    static void release(PlanVolumes volumes, MigrationPlan plan) throws LibvirtException {
+        Optional<StorageVolume> claim = volumes.poolOf(plan.target()).volume(name(plan));
+        if (claim.isPresent() && workflowId().equals(holder(claim.get()))) {
+            claim.get().delete();
+        }
+    }
+
+    /** The claim's volume name for a migration to {@code target}. */
+    static String name(String target) {
+        return MigrationFiles.claimOn(Path.of(target)).getFileName().toString();
+    }
+
+    private static String name(MigrationPlan plan) {
+        return name(plan.target());
+    }
+
+    private static String holder(StorageVolume claim) throws LibvirtException {
+        return claim.readSmall().replace("\0", "").strip();
+    }
+
+    private static String workflowId() {
+        return Activity.getExecutionContext().getInfo().getWorkflowId();
+    }
+}

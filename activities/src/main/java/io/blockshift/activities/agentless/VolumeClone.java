@@ -1,0 +1,185 @@
+package io.blockshift.activities.agentless;
+
+import io.blockshift.activities.Failures;
+import io.blockshift.activities.StepFailureType;
+import io.blockshift.activities.libvirt.Guest;
+import io.blockshift.activities.libvirt.StoragePoolOnHost;
+import io.blockshift.activities.libvirt.StorageVolume;
+import io.blockshift.activities.libvirt.StorageXml;
+import io.blockshift.cloners.CloneException;
+import io.blockshift.workflows.CloneReport;
+import io.blockshift.workflows.DiskPhase;
+import io.blockshift.workflows.MigrationPlan;
+import io.blockshift.workflows.StepProgress;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.ActivityCompletionException;
+import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Step 2 through libvirt: B is made by {@code virStorageVolCreateXMLFrom} (virsh vol-clone) in
+ * the target pool, with a reflink or as a sparse copy, while this thread heartbeats B's allocation
+ * as progress. libvirt writes B under its own name and can neither interrupt nor resume its copy:
+ * a cancel waits for it and then deletes B, and a retry deletes what an earlier attempt left and
+ * copies again from the start (the report's reason says so).
+ */
+final class VolumeClone {
+
+    private static final Logger log = LoggerFactory.getLogger(VolumeClone.class);
+    private static final String CLONE_STEP = DiskPhase.CLONE.wire();
+    private static final Duration POLL = Duration.ofMillis(500);
+
+    /** The cloner names an agentless plan may carry; {@code auto} resolves to {@link #SPARSE}. */
+    static final String SPARSE = "sparse";
+    static final String PLAIN = "plain";
+    static final String REFLINK = "reflink";
+
+    private VolumeClone() {
+    }
+
+    static CloneReport clone(Guest guest, PlanVolumes volumes, MigrationPlan plan)
+            throws LibvirtException, InterruptedException {
+        ActivityExecutionContext context = Activity.getExecutionContext();
+        StorageVolume source = volumes.volume(plan.source(), false)
+                .or(() -> refreshed(volumes, plan.source()))
+                .orElseThrow(() -> Failures.nonRetryable(plan.source() + " is no volume of its pool any more: was it"
+                        + " removed? The guest writes to " + plan.top() + " over it", StepFailureType.IO));
+        StorageXml.VolumeInfo a = source.info();
+        StoragePoolOnHost pool = volumes.poolOf(plan.target());
+        String reason = plan.clonerReason();
+        if (!UnusedVolumes.delete(guest, volumes, plan.target()).isEmpty()) {
+            // The claim, taken at the snapshot, makes any B this migration's own.
+            reason += "; an earlier attempt's " + plan.target() + " was deleted and the copy started again from"
+                    + " byte 0 (libvirt's copy cannot resume)";
+            log.warn("clone: deleted {}, left by an earlier attempt; libvirt's copy cannot resume, so it starts again",
+                    plan.target());
+        }
+        boolean reflink = REFLINK.equals(plan.cloner());
+        // An allocation below the capacity makes libvirt's raw copy sparse: it seeks over zero blocks.
+        long allocation = PLAIN.equals(plan.cloner()) ? a.capacity() : 0;
+        String xml = StorageXml.newVolume(PlanVolumes.name(plan.target()), plan.sourceFormat(), a.capacity(), allocation,
+                a.permissions());
+        log.info("clone: {} -> {} by libvirt ({}, pool {})", plan.source(), plan.target(), plan.cloner(), pool.name());
+        ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "blockshift-vol-clone");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            Future<StorageVolume> copy = runner.submit(() -> pool.cloneFrom(xml, source, reflink));
+            StorageVolume b = awaitCopy(copy, volumes, plan, a.allocation(), context);
+            long written = b.allocation();
+            log.info("clone: {} complete, {} bytes allocated", plan.target(), written);
+            return new CloneReport(plan.cloner(), reason, a.capacity(), written, 0, null, null, null);
+        } finally {
+            runner.shutdown();
+        }
+    }
+
+    private static StorageVolume awaitCopy(Future<StorageVolume> copy, PlanVolumes volumes, MigrationPlan plan,
+            long total, ActivityExecutionContext context) throws LibvirtException, InterruptedException {
+        long done = 0;
+        while (true) {
+            try {
+                return copy.get(POLL.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                throw failure(e.getCause(), plan);
+            } catch (TimeoutException stillCopying) {
+                done = allocationOf(volumes, plan.target(), done);
+            }
+            try {
+                context.heartbeat(new StepProgress(CLONE_STEP, Math.min(done, total), total, 0));
+            } catch (ActivityCompletionException canceled) {
+                log.info("clone: canceled; libvirt's copy cannot be interrupted: waiting for it, then deleting {}",
+                        plan.target());
+                deleteWhenDone(copy, volumes, plan, context, new StepProgress(CLONE_STEP, Math.min(done, total), total, 0));
+                throw canceled;
+            }
+        }
+    }
+
+    /** B's allocation now, or {@code last} when libvirt cannot say (the volume is being set up). */
+    private static long allocationOf(PlanVolumes volumes, String target, long last) {
+        try {
+            return volumes.volume(target, false).map(v -> {
+                try {
+                    return v.allocation();
+                } catch (LibvirtException e) {
+                    return last;
+                }
+            }).orElse(last);
+        } catch (LibvirtException e) {
+            return last;
+        }
+    }
+
+    /**
+     * Waits for libvirt's copy to end, heartbeating (the SDK still sends a canceled activity's
+     * heartbeats, and throws each time) so that the wait does not time the step out, then deletes B.
+     */
+    private static void deleteWhenDone(Future<StorageVolume> copy, PlanVolumes volumes, MigrationPlan plan,
+            ActivityExecutionContext context, StepProgress last) throws LibvirtException, InterruptedException {
+        try {
+            while (true) {
+                try {
+                    copy.get(POLL.toMillis(), TimeUnit.MILLISECONDS).delete();
+                    return;
+                } catch (TimeoutException stillCopying) {
+                    try {
+                        context.heartbeat(last);
+                    } catch (ActivityCompletionException expected) {
+                        // canceled: known, and the reason for this wait
+                    }
+                }
+            }
+        } catch (ExecutionException failed) {
+            // libvirt removes what a failed copy wrote
+            volumes.volume(plan.target(), false).ifPresent(v -> {
+                try {
+                    v.delete();
+                } catch (LibvirtException e) {
+                    log.warn("clone: could not delete {} after a failed copy: {}", plan.target(), e.getMessage());
+                }
+            });
+        }
+    }
+
+    private static RuntimeException failure(Throwable cause, MigrationPlan plan) {
+        if (cause instanceof LibvirtException e) {
+            String message = e.getMessage() == null ? "" : e.getMessage();
+            if (REFLINK.equals(plan.cloner()) && message.contains("failed to clone files")) {
+                return ApplicationFailure.newNonRetryableFailure("libvirt cannot reflink " + plan.source() + " into " + plan.target()
+                        + " (" + message + "): the two pools are not on one filesystem that can share extents (XFS with"
+                        + " reflink, btrfs); use cloner 'sparse'", StepFailureType.clone(CloneException.Kind.NOT_SUPPORTED));
+            }
+            if (message.contains("No space left")) {
+                return ApplicationFailure.newNonRetryableFailure("the target pool ran out of space while libvirt copied " + plan.source()
+                        + " (" + message + "); free space in " + plan.target() + "'s pool or choose another target",
+                        StepFailureType.clone(CloneException.Kind.NO_SPACE));
+            }
+            return Failures.libvirt(e);
+        }
+        if (cause instanceof RuntimeException e) {
+            return e;
+        }
+        return new IllegalStateException(cause);
+    }
+
+    private static java.util.Optional<StorageVolume> refreshed(PlanVolumes volumes, String path) {
+        try {
+            return volumes.volume(path, true);
+        } catch (LibvirtException e) {
+            throw Failures.libvirt(e);
+        }
+    }
+}

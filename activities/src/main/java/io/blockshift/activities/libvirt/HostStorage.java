@@ -1,0 +1,48 @@
+package io.blockshift.activities.libvirt;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.libvirt.Connect;
+import org.libvirt.LibvirtException;
+
+/**
+ * The storage pools of one libvirt host, found by the directory they serve. Nothing here looks at
+ * a path on this machine: the directories are the host's, and only libvirt reads them.
+ */
+public final class HostStorage {
+
+    private final Connect connection;
+
+    HostStorage(Connect connection) {
+        this.connection = connection;
+    }
+
+    /** The pool, active or not, whose target directory is {@code directory}, if the host defines one. */
+    public Optional<StoragePoolOnHost> poolOf(Path directory) throws LibvirtException {
+        for (StoragePoolOnHost pool : all()) {
+            if (pool.directory() != null && Path.of(pool.directory()).normalize().equals(directory.normalize())) {
+                return Optional.of(pool);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The active pools of the host. */
+    public List<StoragePoolOnHost> active() throws LibvirtException {
+        List<StoragePoolOnHost> pools = new ArrayList<>();
+        for (String name : connection.listStoragePools()) {
+            pools.add(new StoragePoolOnHost(connection, connection.storagePoolLookupByName(name)));
+        }
+        return pools;
+    }
+
+    private List<StoragePoolOnHost> all() throws LibvirtException {
+        List<StoragePoolOnHost> pools = active();
+        for (String name : connection.listDefinedStoragePools()) {
+            pools.add(new StoragePoolOnHost(connection, connection.storagePoolLookupByName(name)));
+        }
+        return pools;
+    }
+}

@@ -1,0 +1,96 @@
+package io.blockshift.activities.libvirt;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.libvirt.Connect;
+import org.libvirt.LibvirtException;
+import org.libvirt.StorageVol;
+import org.libvirt.Stream;
+
+/**
+ * One volume of a storage pool: what libvirt says of it, and the verbs blockshift needs on it.
+ * Every byte read or written goes through libvirt (a stream over the connection), never a path here.
+ */
+public final class StorageVolume {
+
+    /** The most a {@link #readSmall} reads: volumes read this way hold a line of text. */
+    private static final int SMALL = 4096;
+
+    private final Connect connection;
+    private final StorageVol volume;
+
+    StorageVolume(Connect connection, StorageVol volume) {
+        this.connection = connection;
+        this.volume = volume;
+    }
+
+    StorageVol raw() {
+        return volume;
+    }
+
+    public String name() throws LibvirtException {
+        return volume.getName();
+    }
+
+    /** The volume's path on its host: a name to hand libvirt, never opened here. */
+    public String path() throws LibvirtException {
+        return volume.getPath();
+    }
+
+    /** The volume's XML, parsed. */
+    public StorageXml.VolumeInfo info() throws LibvirtException {
+        return StorageXml.volume(volume.getXMLDesc(0));
+    }
+
+    /** Bytes the volume allocates on its host now (libvirt stats the file afresh each call). */
+    public long allocation() throws LibvirtException {
+        return volume.getInfo().allocation;
+    }
+
+    /** Deletes the volume (its file, for a file pool). */
+    public void delete() throws LibvirtException {
+        volume.delete(0);
+    }
+
+    /** Writes {@code text} at the start of the volume (as large as the text) through a libvirt stream. */
+    public void writeSmall(String text) throws LibvirtException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        Stream stream = connection.streamNew(0);
+        try {
+            volume.upload(stream, 0, bytes.length, 0);
+            for (int sent = 0; sent < bytes.length; ) {
+                sent += stream.send(Arrays.copyOfRange(bytes, sent, bytes.length));
+            }
+            stream.finish();
+        } catch (LibvirtException e) {
+            stream.abort();
+            throw e;
+        } finally {
+            stream.free();
+        }
+    }
+
+    /** The first bytes of the volume, at most 4 KiB, as text, read through a libvirt stream. */
+    public String readSmall() throws LibvirtException {
+        long size = Math.min(SMALL, volume.getInfo().capacity);
+        byte[] all = new byte[(int) size];
+        int length = 0;
+        Stream stream = connection.streamNew(0);
+        try {
+            volume.download(stream, 0, size, 0);
+            byte[] buffer = new byte[SMALL];
+            for (int n; length < size && (n = stream.receive(buffer)) > 0; ) {
+                int take = (int) Math.min(n, size - length);
+                System.arraycopy(buffer, 0, all, length, take);
+                length += take;
+            }
+            stream.finish();
+        } catch (LibvirtException e) {
+            stream.abort();
+            throw e;
+        } finally {
+            stream.free();
+        }
+        return new String(all, 0, length, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,185 @@
+package io.blockshift.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.blockshift.activities.agentless.AgentlessMigrationActivities;
+import io.blockshift.workflows.CloneReport;
+import io.blockshift.workflows.MigrateDiskResult;
+import io.blockshift.workflows.MigrationActivities;
+import io.blockshift.workflows.MigrateDiskRequest;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowStub;
+import io.temporal.failure.CanceledFailure;
+import java.nio.file.Files;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import io.temporal.failure.ApplicationFailure;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The agentless steps ({@link AgentlessMigrationActivities}) on real libvirt + QEMU and a real
+ * Temporal server: a running guestless VM's disk moves between two {@code dir} pools through
+ * libvirt's storage API, and a failure before the pivot leaves no volume behind.
+ */
+class AgentlessOnLibvirtTest extends LibvirtTemporalTest {
+
+    private static final String HOST = "bs-test-agentless";
+
+    static HookedActivities agentless() {
+        return new HookedActivities(new AgentlessMigrationActivities(libvirt, HOST, TestVm.URI));
+    }
+
+    @Test
+    void aRunningVmsDiskMovesBetweenTwoDirPoolsWithEveryGuestWriteOnBAndNothingElseLeft() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64); TestPools pools = new TestPools(libvirt)) {
+            String src = pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            vm.write(0x11, 1);
+            HookedActivities activities = agentless()
+                    .after("snapshot", () -> vm.write(0x22, 2))      // lands in A'
+                    .after("mirrorToOverlay", () -> vm.write(0x33, 3)); // lands in B'
+
+            MigrateDiskResult result = migrate(activities, request(vm, vm.target()));
+
+            assertEquals(vm.target().toString(), result.target());
+            assertEquals("sparse", result.cloner());
+            assertEquals(vm.target().toString(), vm.liveDisk().source(), "the running domain is on B");
+            assertEquals(vm.target().toString(), vm.persistentDisk().source(), "the persistent definition names B");
+            assertEquals(null, vm.liveDisk().backingFile(), "B stands alone");
+            assertEquals(vm.vdb.toString(), vm.liveDisk("vdb").source(), "vdb stayed put");
+            vm.flush();
+            for (int[] write : new int[][] {{0x11, 1}, {0x22, 2}, {0x33, 3}}) {
+                assertTrue(TestVm.holds(vm.target(), "raw", write[0], write[1]),
+                        "B holds the guest's write of 0x" + Integer.toHexString(write[0]));
+            }
+            assertEquals(List.of("vda-moved.img"), pools.volumes(dst), "A', B' and the claim are gone");
+            assertEquals(List.of("vdb.img"), pools.volumes(src), "A is gone");
+            assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files());
+        }
+    }
+
+    @Test
+    void everyAgentlessStepRunTwiceStillMovesTheDisk() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 32); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            vm.write(0x44, 4);
+
+            CloneReport clone;
+            try (Run run = start(agentless().everyStepTwice(), request(vm, vm.target()))) {
+                run.workflow().migrate(request(vm, vm.target()));
+                clone = MigrationHistory.of(client, run.workflowId()).result(MigrationActivities.CLONE_BASE, CloneReport.class);
+            }
+
+            assertTrue(clone.reason().contains("started again from byte 0 (libvirt's copy cannot resume)"),
+                    "the history says the second clone could not resume: " + clone.reason());
+            assertEquals(vm.target().toString(), vm.liveDisk().source());
+            assertTrue(TestVm.holds(vm.target(), "raw", 0x44, 4));
+            assertEquals(List.of("vda-moved.img"), pools.volumes(dst));
+            assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"snapshot", "cloneBase", "createOverlay"})
+    void aFailureBeforeThePivotRollsBackWithNoVolumeLeftInEitherPool(String step) throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 32); TestPools pools = new TestPools(libvirt)) {
+            String src = pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            vm.write(0x55, 5);
+            HookedActivities activities = agentless().after("snapshot", () -> vm.write(0x66, 6)).failAfter(step);
+
+            assertThrows(WorkflowFailedException.class, () -> migrate(activities, request(vm, vm.target())));
+
+            assertEquals(vm.vda.toString(), vm.liveDisk().source(), "the guest runs on A");
+            assertEquals(null, vm.liveDisk().backingFile(), "on A alone");
+            assertEquals(vm.vda.toString(), vm.persistentDisk().source());
+            vm.flush();
+            assertTrue(TestVm.holds(vm.vda, "raw", 0x55, 5), "A keeps the write before the snapshot");
+            assertTrue(TestVm.holds(vm.vda, "raw", 0x66, 6), "A got the write made on A'");
+            assertEquals(List.of(), pools.volumes(dst), "nothing left in the target pool after a failure at " + step);
+            assertEquals(List.of("vda.img", "vdb.img"), pools.volumes(src));
+            assertEquals(List.of("src/vda.img", "src/vdb.img"), vm.files());
+        }
+    }
+
+    @Test
+    void aCancelDuringLibvirtsCopyWaitsForItThenRollsBackWithNoVolumeLeft() throws Exception {
+        // 1.5 GiB of data that libvirt's copy must write: a few seconds here, long enough to cancel in.
+        String name = TestVm.PREFIX + UUID.randomUUID().toString().substring(0, 8);
+        try (TestVm vm = TestVm.startWithVdaAlone(libvirt, TestVm.SCRATCH, name, 1536, 0x5a);
+                TestPools pools = new TestPools(libvirt)) {
+            String src = pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            CountDownLatch copying = new CountDownLatch(1);
+            HookedActivities activities = agentless().before("cloneBase", copying::countDown);
+            MigrateDiskRequest request = request(vm, vm.target());
+            try (Run run = start(activities, request)) {
+                WorkflowClient.start(run.workflow()::migrate, request);
+                WorkflowStub stub = WorkflowStub.fromTyped(run.workflow());
+                copying.await();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!Files.exists(vm.target()) && System.nanoTime() < deadline) {
+                    Thread.sleep(20); // libvirt has made B and is writing it
+                }
+                stub.cancel();
+
+                WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                        () -> stub.getResult(MigrateDiskResult.class));
+                assertInstanceOf(CanceledFailure.class, e.getCause());
+                MigrationHistory history = MigrationHistory.of(client, run.workflowId());
+                assertThrows(AssertionError.class, () -> history.result(MigrationActivities.CLONE_BASE, CloneReport.class),
+                        "the cancel reached the clone while libvirt copied");
+            }
+            assertEquals(vm.vda.toString(), vm.liveDisk().source(), "the guest runs on A");
+            assertEquals(null, vm.liveDisk().backingFile(), "on A alone");
+            assertEquals(List.of(), pools.volumes(dst), "the partial B, A' and the claim are gone");
+            assertEquals(List.of("vda.img"), pools.volumes(src));
+            assertEquals(List.of("src/vda.img"), vm.files());
+        }
+    }
+
+    @Test
+    void aTargetDirectoryWithNoPoolIsRefusedNamingTheVirshCommandsThatMakeOne() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> migrate(agentless(), request(vm, vm.target())));
+
+            ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+            assertEquals("Refused", failure.getType());
+            String message = failure.getOriginalMessage();
+            assertTrue(message.contains("no libvirt storage pool on host " + HOST + " serves " + vm.dst)
+                    && message.contains("pool-define-as dst dir --target " + vm.dst)
+                    && message.contains("pool-start dst") && message.contains("pool-autostart dst"), message);
+            assertEquals(vm.vda.toString(), vm.liveDisk().source());
+            assertEquals(List.of("src/vda.img", "src/vdb.img"), vm.files(), "nothing changed");
+        }
+    }
+
+    @Test
+    void aRequestNamingAnotherLibvirtThanTheHostsIsRefused() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+            pools.dir(vm.dst);
+            var request = request(vm, vm.target());
+            request.connectUri = "qemu+unix:///system";
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> migrate(agentless(), request));
+
+            ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+            assertEquals("Refused", failure.getType());
+            assertTrue(failure.getOriginalMessage().contains("give \"connectUri\": \"" + TestVm.URI + "\""),
+                    failure.getOriginalMessage());
+        }
+    }
+}
