@@ -1,7 +1,11 @@
 package io.blockshift.activities.libvirt;
 
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
@@ -50,25 +54,37 @@ public final class HostDomains {
         return users;
     }
 
-    private List<Domain> runningAndDefined() throws LibvirtException {
-        List<Domain> domains = running();
-        for (String name : connection.listDefinedDomains()) {
-            Domain domain = LibvirtErrors.unlessGone(() -> connection.domainLookupByName(name));
-            if (domain != null) {
-                domains.add(domain);
-            }
+    /**
+     * The disks of every domain, running or defined, by name: those it has now and, for a running
+     * one with a persistent definition, those its next start will use too. A clean-up asks this of
+     * the whole host, so it costs two listings and one XML a domain (two for a running persistent
+     * one), not a call per domain to find it.
+     */
+    public Map<String, List<Disk>> disksByDomain() throws LibvirtException {
+        Set<String> runningPersistent = new HashSet<>();
+        for (Domain domain : connection.listAllDomains(LibvirtFlag.of(LibvirtFlag.LIST_ACTIVE, LibvirtFlag.LIST_PERSISTENT))) {
+            runningPersistent.add(domain.getUUIDString());
         }
-        return domains;
+        Map<String, List<Disk>> disks = new LinkedHashMap<>();
+        for (Domain domain : runningAndDefined()) {
+            String live = LibvirtErrors.unlessGone(() -> domain.getXMLDesc(0));
+            if (live == null) {
+                continue;
+            }
+            List<Disk> all = new ArrayList<>(Disk.parseAll(live));
+            if (runningPersistent.contains(domain.getUUIDString())) {
+                String next = LibvirtErrors.unlessGone(() -> domain.getXMLDesc(LibvirtFlag.of(LibvirtFlag.XML_INACTIVE)));
+                if (next != null) {
+                    all.addAll(Disk.parseAll(next));
+                }
+            }
+            disks.put(domain.getName(), all);
+        }
+        return disks;
     }
 
-    private List<Domain> running() throws LibvirtException {
-        List<Domain> domains = new ArrayList<>();
-        for (int id : connection.listDomains()) {
-            Domain domain = LibvirtErrors.unlessGone(() -> connection.domainLookupByID(id));
-            if (domain != null) {
-                domains.add(domain);
-            }
-        }
-        return domains;
+    /** Every domain, running or defined, in one call. */
+    private List<Domain> runningAndDefined() throws LibvirtException {
+        return List.of(connection.listAllDomains(0));
     }
 }

@@ -45,6 +45,11 @@ enum LibvirtFlag {
     /** Clone the volume by a copy-on-write reflink (FICLONE) of the whole file, or fail: never a copy. */
     VOL_CREATE_REFLINK("virStorageVolCreateFlags", 2),
 
+    /** Only the domains that are running (or paused). */
+    LIST_ACTIVE("virConnectListAllDomainsFlags", 1),
+    /** Only the domains with a persistent definition. */
+    LIST_PERSISTENT("virConnectListAllDomainsFlags", 4),
+
     /** Metadata as an XML element in the application's own namespace. */
     METADATA_ELEMENT("virDomainMetadataType", 2);
 

@@ -4,7 +4,7 @@ import io.blockshift.activities.files.ImageInfo;
 import io.blockshift.activities.files.QemuImg;
 import io.blockshift.activities.files.StandaloneImage;
 import io.blockshift.activities.libvirt.Disk;
-import io.blockshift.activities.libvirt.LibvirtErrors;
+import io.blockshift.activities.libvirt.HostDomains;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.libvirt.Connect;
-import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 
 /**
@@ -24,9 +23,6 @@ import org.libvirt.LibvirtException;
  * libvirt's XML of a domain that is not running names no backing chain.
  */
 final class ChainUsers {
-
-    // VIR_DOMAIN_XML_INACTIVE = 2: the persistent definition, which the next start uses
-    private static final int INACTIVE = 2;
 
     private final Map<String, Set<String>> usersByFile = new HashMap<>();
     /** Disk images whose chain could not be read: they might use anything. */
@@ -38,37 +34,10 @@ final class ChainUsers {
     /** Scans every domain on {@code connection} once. */
     static ChainUsers scan(Connect connection) throws LibvirtException {
         ChainUsers users = new ChainUsers();
-        List<Domain> domains = new ArrayList<>();
-        for (int id : connection.listDomains()) {
-            Domain domain = LibvirtErrors.unlessGone(() -> connection.domainLookupByID(id));
-            if (domain != null) {
-                domains.add(domain);
-            }
-        }
-        for (String name : connection.listDefinedDomains()) {
-            Domain domain = LibvirtErrors.unlessGone(() -> connection.domainLookupByName(name));
-            if (domain != null) {
-                domains.add(domain);
-            }
-        }
         Map<String, List<String>> chains = new HashMap<>();
-        for (Domain domain : domains) {
-            String name = LibvirtErrors.unlessGone(domain::getName);
-            if (name == null) {
-                continue;
-            }
-            List<Disk> disks = new ArrayList<>();
-            String live = LibvirtErrors.unlessGone(() -> domain.getXMLDesc(0));
-            if (live != null) {
-                disks.addAll(Disk.parseAll(live));
-            }
-            if (Integer.valueOf(1).equals(LibvirtErrors.unlessGone(domain::isPersistent))) {
-                String persistent = LibvirtErrors.unlessGone(() -> domain.getXMLDesc(INACTIVE));
-                if (persistent != null) {
-                    disks.addAll(Disk.parseAll(persistent));
-                }
-            }
-            for (Disk disk : disks) {
+        for (Map.Entry<String, List<Disk>> domain : new HostDomains(connection).disksByDomain().entrySet()) {
+            String name = domain.getKey();
+            for (Disk disk : domain.getValue()) {
                 if (disk.source() == null) {
                     continue;
                 }
