@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.blockshift.activities.agentless.AgentlessMigrationActivities;
+import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.workflows.CloneReport;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrationActivities;
@@ -33,8 +34,10 @@ class AgentlessOnLibvirtTest extends LibvirtTemporalTest {
 
     private static final String HOST = "bs-test-agentless";
 
+    /** The agentless steps with every test VM's directories under their storage root. */
     static HookedActivities agentless() {
-        return new HookedActivities(new AgentlessMigrationActivities(libvirt, HOST, TestVm.URI));
+        return new HookedActivities(new AgentlessMigrationActivities(libvirt, HOST, TestVm.URI,
+                StorageRoots.of(TestVm.SCRATCH)));
     }
 
     @Test

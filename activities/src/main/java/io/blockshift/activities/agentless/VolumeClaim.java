@@ -20,11 +20,19 @@ import org.libvirt.LibvirtException;
  * target pool, holding the workflow ID: what the local worker's claim file is, made and read
  * through libvirt. libvirt creates a volume only under a name no other volume of the pool has, so
  * only one migration gets it; a retry finds its own workflow ID in it.
+ *
+ * <p>libvirt cannot create a volume with content: the claim is made empty, then the ID is written.
+ * Between the two the snapshot step heartbeats {@link #CLAIM_MADE}, so a retry after a crash there
+ * knows the empty claim is its own and writes the ID; an empty claim with no such record is no
+ * one's provably, and is left for a person to judge (the refusal names {@code virsh vol-delete}).
  */
 final class VolumeClaim {
 
     private VolumeClaim() {
     }
+
+    /** The snapshot step's heartbeat once it made the (still empty) claim: a retry may adopt an empty one. */
+    static final String CLAIM_MADE = "snapshot-claim-made";
 
     /** Claims the plan's target for this activity's workflow, or fails naming the one that holds it. */
     static void take(PlanVolumes volumes, MigrationPlan plan) throws LibvirtException {
@@ -34,19 +42,33 @@ final class VolumeClaim {
         String name = name(plan);
         Optional<StorageVolume> existing = pool.volume(name);
         if (existing.isEmpty()) {
+            StorageVolume claim;
             try {
-                StorageVolume claim = pool.create(StorageXml.newVolume(name, "raw",
-                        us.getBytes(StandardCharsets.UTF_8).length, 0, null));
-                claim.writeSmall(us);
-                return;
+                claim = pool.create(StorageXml.newVolume(name, "raw", us.getBytes(StandardCharsets.UTF_8).length, 0, null));
             } catch (LibvirtException e) {
                 if (!LibvirtErrors.is(e, ErrorNumber.VIR_ERR_STORAGE_VOL_EXIST)) {
                     throw e;
                 }
+                claim = null;
                 existing = pool.volume(name); // another migration made it first
+            }
+            if (claim != null) {
+                Marks.record(CLAIM_MADE);
+                try {
+                    claim.writeSmall(us);
+                } catch (LibvirtException | RuntimeException e) {
+                    deleteQuietly(claim); // empty and ours: no one else may be kept out by it
+                    throw e;
+                }
+                return;
             }
         }
         String holder = existing.isEmpty() ? null : holder(existing.get());
+        if (existing.isPresent() && holder.isEmpty() && Marks.recorded(CLAIM_MADE)) {
+            // An earlier attempt of this step made it and died before writing the ID.
+            existing.get().writeSmall(us);
+            return;
+        }
         if (!us.equals(holder)) {
             throw Failures.nonRetryable("another migration, workflow " + (holder == null || holder.isEmpty()
                     ? "(none named: its claim is empty; if no migration to this target runs, delete the volume with"
@@ -62,6 +84,30 @@ final class VolumeClaim {
         Optional<StorageVolume> claim = volumes.poolOf(plan.target()).volume(name(plan));
         if (claim.isPresent() && workflowId().equals(holder(claim.get()))) {
             claim.get().delete();
+        }
+    }
+
+    /**
+     * The workflow that holds the plan's target when it is not this one: its ID, {@code "(unnamed)"}
+     * for an empty claim (whose maker cannot be told), or null when the claim is ours or absent.
+     */
+    static String otherHolder(PlanVolumes volumes, MigrationPlan plan) throws LibvirtException {
+        StoragePoolOnHost pool = volumes.poolOf(plan.target());
+        pool.refresh();
+        Optional<StorageVolume> claim = pool.volume(name(plan));
+        if (claim.isEmpty()) {
+            return null;
+        }
+        String holder = holder(claim.get());
+        return workflowId().equals(holder) ? null : holder.isEmpty() ? "(unnamed: its claim is empty)" : holder;
+    }
+
+    private static void deleteQuietly(StorageVolume claim) {
+        try {
+            claim.delete();
+        } catch (LibvirtException e) {
+            org.slf4j.LoggerFactory.getLogger(VolumeClaim.class).warn("could not delete the empty claim just made: {}",
+                    e.getMessage());
         }
     }
 
