@@ -155,7 +155,17 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
 
     @Override
     public void deleteBase(MigrationPlan plan) {
-        call(() -> UnusedVolumes.delete(guest(plan), volumes(plan), plan.target()));
+        call(() -> deleteOwn(plan, plan.target()));
+    }
+
+    /** Deletes the step's volume at {@code path} unless the step found it there and refused it as another's. */
+    private List<String> deleteOwn(MigrationPlan plan, String path) throws LibvirtException {
+        PlanVolumes volumes = volumes(plan);
+        if (VolumeClaim.isForeign(volumes, plan, path)) {
+            log.warn("compensation: leaving {}: the step found it there, not made by this migration", path);
+            return List.of();
+        }
+        return UnusedVolumes.delete(guest(plan), volumes, path);
     }
 
     // ---------------------------------------------------------------- step 3: overlay B <- B'
@@ -171,6 +181,7 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
                     log.info("overlay: {} already exists over {}", plan.overlay(), plan.target());
                     return null;
                 }
+                VolumeClaim.markForeign(volumes, plan, plan.overlay()); // deleteOverlay, the compensation, keeps it
                 throw Failures.refuse(plan.overlay() + " exists and is not an overlay of " + plan.target()
                         + ", so not this migration's; blockshift never deletes a volume it did not make. Find out what"
                         + " made it, delete it with 'virsh vol-delete " + PlanVolumes.name(plan.overlay()) + " --pool "
@@ -187,7 +198,7 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
 
     @Override
     public void deleteOverlay(MigrationPlan plan) {
-        call(() -> UnusedVolumes.delete(guest(plan), volumes(plan), plan.overlay()));
+        call(() -> deleteOwn(plan, plan.overlay()));
     }
 
     // ---------------------------------------------------------------- steps 4 and 5: libvirt's block jobs

@@ -11,6 +11,7 @@ import io.blockshift.workflows.MigrationPlan;
 import io.temporal.activity.Activity;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
@@ -31,6 +32,10 @@ final class VolumeClaim {
     private VolumeClaim() {
     }
 
+    /** Room for the workflow ID and the notes of {@link #markForeign} (a sparse file). */
+    private static final long CAPACITY = 4096;
+    private static final String FOREIGN = "foreign ";
+
     /** The snapshot step's heartbeat once it made the (still empty) claim: a retry may adopt an empty one. */
     static final String CLAIM_MADE = "snapshot-claim-made";
 
@@ -44,7 +49,7 @@ final class VolumeClaim {
         if (existing.isEmpty()) {
             StorageVolume claim;
             try {
-                claim = pool.create(StorageXml.newVolume(name, "raw", us.getBytes(StandardCharsets.UTF_8).length, 0, null));
+                claim = pool.create(StorageXml.newVolume(name, "raw", CAPACITY, 0, null));
             } catch (LibvirtException e) {
                 if (!LibvirtErrors.is(e, ErrorNumber.VIR_ERR_STORAGE_VOL_EXIST)) {
                     throw e;
@@ -102,6 +107,31 @@ final class VolumeClaim {
         return workflowId().equals(holder) ? null : holder.isEmpty() ? "(unnamed: its claim is empty)" : holder;
     }
 
+    /**
+     * Notes in this migration's claim that the volume at {@code path} is not this migration's (a
+     * step found it there and refused), so that the compensations, which delete what the step
+     * would have made, leave it alone.
+     */
+    static void markForeign(PlanVolumes volumes, MigrationPlan plan, String path) throws LibvirtException {
+        Optional<StorageVolume> claim = volumes.poolOf(plan.target()).volume(name(plan));
+        if (claim.isPresent()) {
+            String text = claim.get().readSmall().replace("\0", "").strip();
+            if (text.lines().findFirst().orElse("").equals(workflowId())) {
+                claim.get().writeSmall(text + "\n" + FOREIGN + path + "\n");
+            }
+        }
+    }
+
+    /** Whether this migration's claim notes that the volume at {@code path} is not its own. */
+    static boolean isForeign(PlanVolumes volumes, MigrationPlan plan, String path) throws LibvirtException {
+        Optional<StorageVolume> claim = volumes.poolOf(plan.target()).volume(name(plan));
+        if (claim.isEmpty()) {
+            return false;
+        }
+        List<String> lines = claim.get().readSmall().replace("\0", "").strip().lines().toList();
+        return !lines.isEmpty() && lines.get(0).equals(workflowId()) && lines.contains(FOREIGN + path);
+    }
+
     private static void deleteQuietly(StorageVolume claim) {
         try {
             claim.delete();
@@ -120,8 +150,9 @@ final class VolumeClaim {
         return name(plan.target());
     }
 
+    /** The workflow ID a claim holds (its first line), or "" for an empty claim. */
     private static String holder(StorageVolume claim) throws LibvirtException {
-        return claim.readSmall().replace("\0", "").strip();
+        return claim.readSmall().replace("\0", "").strip().lines().findFirst().orElse("");
     }
 
     private static String workflowId() {

@@ -61,6 +61,7 @@ final class VolumeClone {
         if (volumes.volume(plan.target(), true).isPresent()) {
             // Any heartbeat of this step is sent only once the copy was started: an earlier attempt's B.
             if (!context.getHeartbeatDetails(StepProgress.class).map(p -> CLONE_STEP.equals(p.step())).orElse(false)) {
+                VolumeClaim.markForeign(volumes, plan, plan.target()); // deleteBase, the compensation, keeps it
                 throw Failures.refuse(plan.target() + " appeared after the snapshot, and no earlier attempt of this"
                         + " step started a copy there; blockshift never deletes a volume it did not make. Find out"
                         + " what made it ('virsh domblklist' of each VM), delete it with 'virsh vol-delete "
