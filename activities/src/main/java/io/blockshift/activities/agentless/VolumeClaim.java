@@ -93,7 +93,7 @@ final class VolumeClaim {
     }
 
     /**
-     * The workflow that holds the plan's target when it is not this one: its ID, {@code "(unnamed)"}
+     * The workflow that holds the plan's target when it is not this one: its ID, a note saying so
      * for an empty claim (whose maker cannot be told), or null when the claim is ours or absent.
      */
     static String otherHolder(PlanVolumes volumes, MigrationPlan plan) throws LibvirtException {
