@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import io.temporal.failure.ApplicationFailure;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.libvirt.Domain;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -293,6 +294,31 @@ class AgentlessOnLibvirtTest extends LibvirtTemporalTest {
             assertEquals(vm.target().toString(), vm.liveDisk().source());
             assertTrue(vm.files().contains("src/vda.img"), "A is still there, as pool " + inactive + " might hold a"
                     + " clone of it: " + vm.files());
+        }
+    }
+
+    @Test
+    void aQcow2DiskWithAnInternalSnapshotIsRefusedNamingVirshSnapshotList() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "qcow2", 16); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            Domain domain = libvirt.connect(TestVm.URI).domainLookupByName(vm.name);
+            // Metadata of an internal snapshot of vda, as 'virsh snapshot-create' would leave it (REDEFINE = 1).
+            domain.snapshotCreateXML("<domainsnapshot><name>bs-test-internal</name><state>shutoff</state>"
+                    + "<creationTime>1700000000</creationTime><memory snapshot='no'/><disks>"
+                    + "<disk name='vda' snapshot='internal'/><disk name='vdb' snapshot='no'/></disks>"
+                    + domain.getXMLDesc(0) + "</domainsnapshot>", 1);
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> migrate(agentless(), request(vm, vm.target())));
+
+            ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+            assertEquals("Refused", failure.getType());
+            String message = failure.getOriginalMessage();
+            assertTrue(message.contains("internal snapshot 'bs-test-internal'") && message.contains("virsh snapshot-list")
+                    && message.contains("virsh snapshot-delete"), message);
+            assertEquals(List.of(), pools.volumes(dst), "nothing made in the target pool");
+            assertEquals(vm.vda.toString(), vm.liveDisk().source());
         }
     }
 
