@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.blockshift.activities.agentless.AgentlessMigrationActivities;
+import io.blockshift.activities.files.Command;
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.workflows.CloneReport;
 import io.blockshift.workflows.MigrateDiskResult;
@@ -18,6 +19,7 @@ import io.temporal.failure.CanceledFailure;
 import io.blockshift.activities.migration.MigrationFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -319,6 +321,27 @@ class AgentlessOnLibvirtTest extends LibvirtTemporalTest {
                     && message.contains("virsh snapshot-delete"), message);
             assertEquals(List.of(), pools.volumes(dst), "nothing made in the target pool");
             assertEquals(vm.vda.toString(), vm.liveDisk().source());
+        }
+    }
+
+    @Test
+    void anAPrimeThatAppearsAfterPreflightIsRefusedByTheSnapshotAndKeptByItsRevert() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            Path top = MigrationFiles.beside(vm.target()).top();
+            // An unused overlay of A, as a snapshot libvirt did not finish leaves, but no attempt of this migration's.
+            HookedActivities activities = agentless().before("snapshot", () -> Command.run(List.of("qemu-img", "create",
+                    "-q", "-f", "qcow2", "-b", vm.vda.toString(), "-F", "raw", top.toString()), Duration.ofSeconds(30)));
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> migrate(activities, request(vm, vm.target())));
+
+            String messages = messages(e);
+            assertTrue(messages.contains("is not an unused snapshot of " + vm.vda + " that an earlier attempt of this step"
+                    + " began") && messages.contains("virsh vol-delete " + top.getFileName()), messages);
+            assertEquals(List.of(top.getFileName().toString()), pools.volumes(dst), "A' kept by the revert; no claim");
+            assertEquals(vm.vda.toString(), vm.liveDisk().source(), "the guest runs on A");
         }
     }
 

@@ -77,6 +77,7 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
                 // libvirt will not snapshot onto an existing file. An attempt whose libvirtd died before
                 // switching the guest leaves an unused A' over A: ours only if this step recorded trying.
                 if (!Marks.recorded(SNAPSHOT_STARTED) || !TopVolume.isUnusedOverlayOfSource(libvirt, top.get(), plan)) {
+                    VolumeClaim.markForeign(volumes, plan, plan.top()); // the revert, the compensation, keeps it
                     throw Failures.nonRetryable(plan.top() + " appeared after preflight and is not an unused"
                             + " snapshot of " + plan.source() + " that an earlier attempt of this step began; blockshift"
                             + " never deletes a volume it cannot tell is its own. Find out what made it (another"
@@ -135,7 +136,10 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
                 BlockJobSteps.require(layer, Layer.SOURCE, plan, "revert the snapshot");
             }
             Optional<StorageVolume> top = volumes.volume(plan.top(), true);
-            if (top.isPresent() && !TopVolume.isUnusedOverlayOfSource(libvirt, top.get(), plan)) {
+            if (top.isPresent() && VolumeClaim.isForeign(volumes, plan, plan.top())) {
+                log.warn("revert: leaving {}: the snapshot found it there and could not tell it is this migration's",
+                        plan.top());
+            } else if (top.isPresent() && !TopVolume.isUnusedOverlayOfSource(libvirt, top.get(), plan)) {
                 log.warn("revert: leaving {}: it is not an unused qcow2 snapshot of {}, so not provably this"
                         + " migration's", plan.top(), plan.source());
             } else {
