@@ -305,10 +305,10 @@ class AgentlessOnLibvirtTest extends LibvirtTemporalTest {
             pools.dir(vm.src);
             String dst = pools.dir(vm.dst);
             Domain domain = libvirt.connect(TestVm.URI).domainLookupByName(vm.name);
-            // Metadata of an internal snapshot of vda, as 'virsh snapshot-create' would leave it (REDEFINE = 1).
+            // Metadata of an internal snapshot of both disks (libvirt wants all internal or none), as 'virsh snapshot-create' would leave it (REDEFINE = 1).
             domain.snapshotCreateXML("<domainsnapshot><name>bs-test-internal</name><state>shutoff</state>"
                     + "<creationTime>1700000000</creationTime><memory snapshot='no'/><disks>"
-                    + "<disk name='vda' snapshot='internal'/><disk name='vdb' snapshot='no'/></disks>"
+                    + "<disk name='vda' snapshot='internal'/><disk name='vdb' snapshot='internal'/></disks>"
                     + domain.getXMLDesc(0) + "</domainsnapshot>", 1);
 
             WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
