@@ -117,7 +117,13 @@ final class VolumeClaim {
         if (claim.isPresent()) {
             String text = claim.get().readSmall().replace("\0", "").strip();
             if (text.lines().findFirst().orElse("").equals(workflowId())) {
-                claim.get().writeSmall(text + "\n" + FOREIGN + path + "\n");
+                try {
+                    claim.get().writeSmall(text + "\n" + FOREIGN + path + "\n");
+                } catch (LibvirtException e) {
+                    // A claim an older build made has room for the ID alone: the refusal still stands.
+                    org.slf4j.LoggerFactory.getLogger(VolumeClaim.class).warn("could not note {} as not this"
+                            + " migration's in its claim ({}); its compensation may delete it", path, e.getMessage());
+                }
             }
         }
     }
