@@ -82,7 +82,7 @@ public final class BlockshiftWorker implements AutoCloseable {
         LibvirtConnections libvirt = new LibvirtConnections();
         Cloners cloners = Cloners.discover();
         Map<String, MigrationActivities> agentless = new LinkedHashMap<>();
-        agentlessHosts.forEach((name, uri) -> agentless.put(name, new AgentlessMigrationActivities(libvirt, name, uri)));
+        agentlessHosts.forEach((name, uri) -> agentless.put(name, new AgentlessMigrationActivities(libvirt, name, uri, roots)));
         return start(client, taskQueue, host, new LibvirtMigrationActivities(libvirt, roots, cloners),
                 new LibvirtFleetActivities(libvirt, roots), libvirt, "storage roots " + roots + ", cloners " + cloners.names()
                         + (agentlessHosts.isEmpty() ? "" : ", agentless hosts " + agentlessHosts),

@@ -35,7 +35,7 @@ class AgentlessHostsOnOneWorkerTest extends LibvirtTemporalTest {
         try (TestVm first = TestVm.start(libvirt, "raw", 32); TestVm second = TestVm.start(libvirt, "raw", 32);
                 TestPools pools = new TestPools(libvirt);
                 BlockshiftWorker worker = BlockshiftWorker.start(client, queue, null,
-                        new StorageRoots(List.of(first.dst)), null, hosts)) {
+                        new StorageRoots(List.of(first.dst, second.dst)), null, hosts)) {
             String[] dst = {pools.dir(first.dst), pools.dir(second.dst)};
             pools.dir(first.src);
             pools.dir(second.src);

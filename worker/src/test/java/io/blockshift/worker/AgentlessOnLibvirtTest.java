@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.blockshift.activities.agentless.AgentlessMigrationActivities;
+import io.blockshift.activities.files.Command;
+import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.workflows.CloneReport;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrationActivities;
@@ -14,13 +16,17 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowStub;
 import io.temporal.failure.CanceledFailure;
+import io.blockshift.activities.migration.MigrationFiles;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import io.temporal.failure.ApplicationFailure;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.libvirt.Domain;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,8 +39,10 @@ class AgentlessOnLibvirtTest extends LibvirtTemporalTest {
 
     private static final String HOST = "bs-test-agentless";
 
+    /** The agentless steps with every test VM's directories under their storage root. */
     static HookedActivities agentless() {
-        return new HookedActivities(new AgentlessMigrationActivities(libvirt, HOST, TestVm.URI));
+        return new HookedActivities(new AgentlessMigrationActivities(libvirt, HOST, TestVm.URI,
+                StorageRoots.of(TestVm.SCRATCH)));
     }
 
     @Test
@@ -181,5 +189,168 @@ class AgentlessOnLibvirtTest extends LibvirtTemporalTest {
             assertTrue(failure.getOriginalMessage().contains("give \"connectUri\": \"" + TestVm.URI + "\""),
                     failure.getOriginalMessage());
         }
+    }
+
+    @Test
+    void aBThatAppearsAfterPreflightIsRefusedAtTheSnapshotAndLeftByteForByte() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            HookedActivities activities = agentless().before("snapshot",
+                    () -> Files.writeString(vm.target(), "someone else's B"));
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> migrate(activities, request(vm, vm.target())));
+
+            String messages = messages(e);
+            assertTrue(messages.contains("appeared after preflight") && messages.contains("virsh vol-delete vda-moved.img"),
+                    messages);
+            assertEquals("someone else's B", Files.readString(vm.target()), "B is as its maker left it");
+            assertEquals(List.of("vda-moved.img"), pools.volumes(dst), "only B: no A', no claim");
+            assertEquals(vm.vda.toString(), vm.liveDisk().source(), "the guest runs on A");
+            assertEquals(null, vm.liveDisk().backingFile());
+        }
+    }
+
+    @Test
+    void aBThatAppearsAfterTheSnapshotIsRefusedByTheCloneAndKeptByItsCompensation() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            vm.write(0x21, 1);
+            HookedActivities activities = agentless().after("snapshot", () -> {
+                vm.write(0x43, 2); // lands in A'
+                Files.writeString(vm.target(), "someone else's B");
+            });
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> migrate(activities, request(vm, vm.target())));
+
+            String messages = messages(e);
+            assertTrue(messages.contains("no earlier attempt of this step started a copy there")
+                    && messages.contains("virsh vol-delete vda-moved.img"), messages);
+            assertEquals("someone else's B", Files.readString(vm.target()), "neither the clone nor deleteBase touched B");
+            assertEquals(List.of("vda-moved.img"), pools.volumes(dst), "only B: no A', no claim");
+            assertEquals(vm.vda.toString(), vm.liveDisk().source(), "the guest runs on A");
+            assertEquals(null, vm.liveDisk().backingFile());
+            vm.flush();
+            assertTrue(TestVm.holds(vm.vda, "raw", 0x43, 2), "A got the write made on A'");
+        }
+    }
+
+    @Test
+    void aTargetPoolOutsideTheWorkersStorageRootsIsRefusedNamingTheOption() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            HookedActivities activities = new HookedActivities(new AgentlessMigrationActivities(libvirt, HOST,
+                    TestVm.URI, StorageRoots.of(vm.src)));
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> migrate(activities, request(vm, vm.target())));
+
+            ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+            assertEquals("Refused", failure.getType());
+            String message = failure.getOriginalMessage();
+            assertTrue(message.contains("pool " + dst + " (" + vm.dst + ") is not under a storage root")
+                    && message.contains("--storage-root " + vm.dst), message);
+            assertEquals(List.of(), pools.volumes(dst), "nothing made in the target pool");
+            assertEquals(vm.vda.toString(), vm.liveDisk().source());
+        }
+    }
+
+    @Test
+    void aSnapshotRefusedForAnotherWorkflowsClaimLeavesThatMigrationsSnapshotAndClaimAlone() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            Path claim = MigrationFiles.claimOn(vm.target());
+            Path top = MigrationFiles.beside(vm.target()).top();
+            HookedActivities activities = agentless().before("snapshot", () -> {
+                // Another migration of this disk to the same target, after this one's preflight: its claim, its A'.
+                Files.writeString(claim, "bs-test-other-workflow");
+                libvirt.guest(TestVm.URI, vm.name).disk("vda").snapshot(top);
+            });
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> migrate(activities, request(vm, vm.target())));
+
+            assertTrue(messages(e).contains("another migration, workflow bs-test-other-workflow"), messages(e));
+            assertEquals(top.toString(), vm.liveDisk().source(), "the guest still runs on the other migration's A'");
+            assertEquals(vm.vda.toString(), vm.liveDisk().backingFile());
+            assertEquals("bs-test-other-workflow", Files.readString(claim), "its claim is untouched");
+        }
+    }
+
+    @Test
+    void anInactivePoolOnTheHostKeepsAAsItsVolumesCannotBeSeen() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+            pools.dir(vm.dst);
+            Path unseen = Files.createDirectories(vm.dst.resolveSibling("unseen"));
+            String inactive = pools.definedOnly(unseen);
+
+            MigrateDiskResult result = migrate(agentless(), request(vm, vm.target()));
+
+            assertTrue(result.sourceKept(), "A was kept");
+            assertEquals(vm.target().toString(), vm.liveDisk().source());
+            assertTrue(vm.files().contains("src/vda.img"), "A is still there, as pool " + inactive + " might hold a"
+                    + " clone of it: " + vm.files());
+        }
+    }
+
+    @Test
+    void aQcow2DiskWithAnInternalSnapshotIsRefusedNamingVirshSnapshotList() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "qcow2", 16); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            Domain domain = libvirt.connect(TestVm.URI).domainLookupByName(vm.name);
+            // Metadata of an internal snapshot of both disks (libvirt wants all internal or none), as 'virsh snapshot-create' would leave it (REDEFINE = 1).
+            domain.snapshotCreateXML("<domainsnapshot><name>bs-test-internal</name><state>shutoff</state>"
+                    + "<creationTime>1700000000</creationTime><memory snapshot='no'/><disks>"
+                    + "<disk name='vda' snapshot='internal'/><disk name='vdb' snapshot='internal'/></disks>"
+                    + domain.getXMLDesc(0) + "</domainsnapshot>", 1);
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> migrate(agentless(), request(vm, vm.target())));
+
+            ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+            assertEquals("Refused", failure.getType());
+            String message = failure.getOriginalMessage();
+            assertTrue(message.contains("internal snapshot 'bs-test-internal'") && message.contains("virsh snapshot-list")
+                    && message.contains("virsh snapshot-delete"), message);
+            assertEquals(List.of(), pools.volumes(dst), "nothing made in the target pool");
+            assertEquals(vm.vda.toString(), vm.liveDisk().source());
+        }
+    }
+
+    @Test
+    void anAPrimeThatAppearsAfterPreflightIsRefusedByTheSnapshotAndKeptByItsRevert() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 16); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            Path top = MigrationFiles.beside(vm.target()).top();
+            // An unused overlay of A, as a snapshot libvirt did not finish leaves, but no attempt of this migration's.
+            HookedActivities activities = agentless().before("snapshot", () -> Command.run(List.of("qemu-img", "create",
+                    "-q", "-f", "qcow2", "-b", vm.vda.toString(), "-F", "raw", top.toString()), Duration.ofSeconds(30)));
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class,
+                    () -> migrate(activities, request(vm, vm.target())));
+
+            String messages = messages(e);
+            assertTrue(messages.contains("is not an unused snapshot of " + vm.vda + " that an earlier attempt of this step"
+                    + " began") && messages.contains("virsh vol-delete " + top.getFileName()), messages);
+            assertEquals(List.of(top.getFileName().toString()), pools.volumes(dst), "A' kept by the revert; no claim");
+            assertEquals(vm.vda.toString(), vm.liveDisk().source(), "the guest runs on A");
+        }
+    }
+
+    /** Every message in the failure's cause chain, joined. */
+    private static String messages(Throwable e) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            all.append(t instanceof ApplicationFailure a ? a.getOriginalMessage() : t.getMessage()).append(" | ");
+        }
+        return all.toString();
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.blockshift.activities.agentless.AgentlessMigrationActivities;
+import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.workflows.BlockJobReport;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
@@ -31,7 +32,8 @@ class AgentlessOverSshTest extends LibvirtTemporalTest {
             vm.write(0x21, 1);
             AtomicInteger cut = new AtomicInteger();
             AtomicBoolean cutting = new AtomicBoolean();
-            HookedActivities activities = new HookedActivities(new AgentlessMigrationActivities(libvirt, HOST, sshd.uri()))
+            HookedActivities activities = new HookedActivities(new AgentlessMigrationActivities(libvirt, HOST, sshd.uri(),
+                    StorageRoots.of(vm.dst)))
                     .after("snapshot", () -> {
                         // 12 MiB in A' and the mirror held to 1 MiB/s: it runs for seconds.
                         for (int mib = 10; mib < 22; mib++) {

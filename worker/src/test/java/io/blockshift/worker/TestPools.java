@@ -16,6 +16,7 @@ import org.libvirt.StoragePool;
 final class TestPools implements AutoCloseable {
 
     private final List<StoragePool> pools = new ArrayList<>();
+    private final List<StoragePool> defined = new ArrayList<>();
     private final LibvirtConnections libvirt;
 
     TestPools(LibvirtConnections libvirt) {
@@ -26,6 +27,14 @@ final class TestPools implements AutoCloseable {
     String dir(Path dir) throws LibvirtException {
         String name = TestVm.PREFIX + "pool-" + UUID.randomUUID().toString().substring(0, 8);
         pools.add(libvirt.connect(TestVm.URI).storagePoolCreateXML("<pool type='dir'><name>" + name
+                + "</name><target><path>" + dir + "</path></target></pool>", 0));
+        return name;
+    }
+
+    /** A pool over {@code dir} that is defined but not started (its volumes unseen by libvirt); returns its name. */
+    String definedOnly(Path dir) throws LibvirtException {
+        String name = TestVm.PREFIX + "pool-" + UUID.randomUUID().toString().substring(0, 8);
+        defined.add(libvirt.connect(TestVm.URI).storagePoolDefineXML("<pool type='dir'><name>" + name
                 + "</name><target><path>" + dir + "</path></target></pool>", 0));
         return name;
     }
@@ -45,6 +54,16 @@ final class TestPools implements AutoCloseable {
         for (StoragePool pool : pools) {
             try {
                 pool.destroy();
+            } catch (LibvirtException e) {
+                first = first == null ? e : first;
+            }
+        }
+        for (StoragePool pool : defined) {
+            try {
+                if (pool.isActive() == 1) {
+                    pool.destroy();
+                }
+                pool.undefine();
             } catch (LibvirtException e) {
                 first = first == null ? e : first;
             }

@@ -4,6 +4,7 @@ import static io.blockshift.activities.Failures.call;
 
 import io.blockshift.activities.Failures;
 import io.blockshift.activities.StepFailureType;
+import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.libvirt.Guest;
 import io.blockshift.activities.libvirt.LibvirtConnections;
 import io.blockshift.activities.libvirt.StorageVolume;
@@ -39,11 +40,16 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
     private final String host;
     private final AgentlessPreflight preflight;
 
-    /** The steps for host {@code host}, whose libvirt is at {@code connectUri}. */
-    public AgentlessMigrationActivities(LibvirtConnections libvirt, String host, String connectUri) {
+    /**
+     * The steps for host {@code host}, whose libvirt is at {@code connectUri}, making B only in the
+     * storage pools whose directory is under one of {@code storageRoots} (the worker's
+     * {@code --storage-root}s, read as the host's paths).
+     */
+    public AgentlessMigrationActivities(LibvirtConnections libvirt, String host, String connectUri,
+            StorageRoots storageRoots) {
         this.libvirt = libvirt;
         this.host = host;
-        this.preflight = new AgentlessPreflight(libvirt, host, connectUri);
+        this.preflight = new AgentlessPreflight(libvirt, host, connectUri, storageRoots.roots());
     }
 
     @Override
@@ -65,14 +71,25 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
                 return null;
             }
             BlockJobSteps.require(layer, Layer.SOURCE, plan, "take the snapshot");
-            if (volumes.volume(plan.top(), true).isPresent()) {
-                // libvirt will not snapshot onto an existing file. Without reading the image (which
-                // only the host can) blockshift cannot tell an unfinished snapshot of A from anything else.
-                throw Failures.nonRetryable(plan.top() + " appeared after preflight; blockshift never deletes a"
-                        + " volume it cannot tell is its own. Find out what made it (another migration to "
-                        + plan.target() + "? 'virsh domblklist' of each VM), delete it with 'virsh vol-delete "
-                        + plan.top() + "' if nothing uses it, and start again", StepFailureType.TOP_EXISTS);
+            refuseIfMadeSincePreflight(volumes, plan.target(), plan.overlay());
+            Optional<StorageVolume> top = volumes.volume(plan.top(), true);
+            if (top.isPresent()) {
+                // libvirt will not snapshot onto an existing file. An attempt whose libvirtd died before
+                // switching the guest leaves an unused A' over A: ours only if this step recorded trying.
+                if (!Marks.recorded(SNAPSHOT_STARTED) || !TopVolume.isUnusedOverlayOfSource(libvirt, top.get(), plan)) {
+                    VolumeClaim.markForeign(volumes, plan, plan.top()); // the revert, the compensation, keeps it
+                    throw Failures.nonRetryable(plan.top() + " appeared after preflight and is not an unused"
+                            + " snapshot of " + plan.source() + " that an earlier attempt of this step began; blockshift"
+                            + " never deletes a volume it cannot tell is its own. Find out what made it (another"
+                            + " migration to " + plan.target() + "? 'virsh domblklist' of each VM), delete it with"
+                            + " 'virsh vol-delete " + PlanVolumes.name(plan.top()) + " --pool "
+                            + volumes.poolOf(plan.top()).name() + "' if nothing uses it, and start again",
+                            StepFailureType.TOP_EXISTS);
+                }
+                log.info("snapshot: deleting {}, left by an earlier attempt whose snapshot did not finish", plan.top());
+                top.get().delete();
             }
+            Marks.record(SNAPSHOT_STARTED);
             guest.disk(plan.diskTarget()).snapshot(Path.of(plan.top()));
             log.info("snapshot: {} of {} on host {} now writes to {} over {}", plan.diskTarget(), plan.domainName(),
                     host, plan.top(), plan.source());
@@ -80,10 +97,35 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
         });
     }
 
+    /** The snapshot step's heartbeat just before it asks libvirt for A': a retry may delete an unused A'. */
+    private static final String SNAPSHOT_STARTED = "snapshot-started";
+
+    /**
+     * Refuses when B or B' exists now that the claim is held: preflight found neither, so one made
+     * since is another's (a migration started apart from blockshift's claims, a hand), never ours.
+     */
+    private static void refuseIfMadeSincePreflight(PlanVolumes volumes, String... paths) throws LibvirtException {
+        for (String path : paths) {
+            if (volumes.volume(path, true).isPresent()) {
+                throw Failures.refuse(path + " appeared after preflight; blockshift never deletes or overwrites a"
+                        + " volume it did not make, and nothing was changed. Find out what made it ('virsh domblklist'"
+                        + " of each VM), delete it with 'virsh vol-delete " + PlanVolumes.name(path) + " --pool "
+                        + volumes.poolOf(path).name() + "' if nothing uses it, or choose another target");
+            }
+        }
+    }
+
     @Override
     public void revertSnapshot(MigrationPlan plan) {
         call(() -> {
             PlanVolumes volumes = volumes(plan);
+            String other = VolumeClaim.otherHolder(volumes, plan);
+            if (other != null) {
+                // The snapshot failed taking the claim: A' by this name, if any, is that migration's.
+                log.warn("revert: nothing to undo: workflow {} holds the claim on {}, so {} and the guest's layers are"
+                        + " its own", other, plan.target(), plan.top());
+                return null;
+            }
             Guest guest = guest(plan);
             Layer layer = BlockJobSteps.layer(guest, plan);
             if (layer == Layer.TOP) {
@@ -94,9 +136,12 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
                 BlockJobSteps.require(layer, Layer.SOURCE, plan, "revert the snapshot");
             }
             Optional<StorageVolume> top = volumes.volume(plan.top(), true);
-            if (top.isPresent() && !plan.source().equals(top.get().info().backingPath())) {
-                log.warn("revert: leaving {}: it is not a snapshot of {}, so not this migration's", plan.top(),
-                        plan.source());
+            if (top.isPresent() && VolumeClaim.isForeign(volumes, plan, plan.top())) {
+                log.warn("revert: leaving {}: the snapshot found it there and could not tell it is this migration's",
+                        plan.top());
+            } else if (top.isPresent() && !TopVolume.isUnusedOverlayOfSource(libvirt, top.get(), plan)) {
+                log.warn("revert: leaving {}: it is not an unused qcow2 snapshot of {}, so not provably this"
+                        + " migration's", plan.top(), plan.source());
             } else {
                 UnusedVolumes.delete(guest, volumes, plan.top());
             }
@@ -114,7 +159,17 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
 
     @Override
     public void deleteBase(MigrationPlan plan) {
-        call(() -> UnusedVolumes.delete(guest(plan), volumes(plan), plan.target()));
+        call(() -> deleteOwn(plan, plan.target()));
+    }
+
+    /** Deletes the step's volume at {@code path} unless the step found it there and refused it as another's. */
+    private List<String> deleteOwn(MigrationPlan plan, String path) throws LibvirtException {
+        PlanVolumes volumes = volumes(plan);
+        if (VolumeClaim.isForeign(volumes, plan, path)) {
+            log.warn("compensation: leaving {}: the step found it there, not made by this migration", path);
+            return List.of();
+        }
+        return UnusedVolumes.delete(guest(plan), volumes, path);
     }
 
     // ---------------------------------------------------------------- step 3: overlay B <- B'
@@ -126,11 +181,15 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
             Optional<StorageVolume> existing = volumes.volume(plan.overlay(), true);
             if (existing.isPresent()) {
                 if (plan.target().equals(existing.get().info().backingPath())) {
+                    // The snapshot found no B' once the claim was held: one over B since is this step's.
                     log.info("overlay: {} already exists over {}", plan.overlay(), plan.target());
                     return null;
                 }
-                // Preflight found no B', and the claim makes the name this migration's: an attempt's unfinished one.
-                UnusedVolumes.delete(guest(plan), volumes, plan.overlay());
+                VolumeClaim.markForeign(volumes, plan, plan.overlay()); // deleteOverlay, the compensation, keeps it
+                throw Failures.refuse(plan.overlay() + " exists and is not an overlay of " + plan.target()
+                        + ", so not this migration's; blockshift never deletes a volume it did not make. Find out what"
+                        + " made it, delete it with 'virsh vol-delete " + PlanVolumes.name(plan.overlay()) + " --pool "
+                        + volumes.poolOf(plan.overlay()).name() + "' if nothing uses it, and start again");
             }
             StorageXml.VolumeInfo a = volumes.volume(plan.source(), false).orElseThrow(() -> new IllegalStateException(
                     plan.source() + " is no volume of its pool any more")).info();
@@ -143,7 +202,7 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
 
     @Override
     public void deleteOverlay(MigrationPlan plan) {
-        call(() -> UnusedVolumes.delete(guest(plan), volumes(plan), plan.overlay()));
+        call(() -> deleteOwn(plan, plan.overlay()));
     }
 
     // ---------------------------------------------------------------- steps 4 and 5: libvirt's block jobs

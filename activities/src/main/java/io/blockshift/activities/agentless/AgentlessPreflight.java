@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.libvirt.Domain;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
@@ -38,11 +39,17 @@ final class AgentlessPreflight {
     private final LibvirtConnections libvirt;
     private final String host;
     private final String uri;
+    /**
+     * The host's directories B may be made in: the worker's {@code --storage-root}s, read as paths
+     * on that host. A target pool's directory must be one of them or under one.
+     */
+    private final List<Path> storageRoots;
 
-    AgentlessPreflight(LibvirtConnections libvirt, String host, String uri) {
+    AgentlessPreflight(LibvirtConnections libvirt, String host, String uri, List<Path> storageRoots) {
         this.libvirt = libvirt;
         this.host = host;
         this.uri = uri;
+        this.storageRoots = storageRoots.stream().map(Path::normalize).toList();
     }
 
     MigrationPlan plan(MigrateDiskRequest request) throws LibvirtException {
@@ -93,7 +100,17 @@ final class AgentlessPreflight {
                     + a.backingPath() + "): an agentless host moves single-image disks for now; flatten it first"
                     + " with 'virsh blockpull " + guest.name() + " " + disk.target() + " --wait'");
         }
+        if ("qcow2".equals(disk.format()) || "qcow2".equals(a.format())) {
+            refuseInternalSnapshots(guest, disk, source);
+        }
         StoragePoolOnHost targetPool = pool(storage, target.getParent(), "the target's directory");
+        Path poolDirectory = Path.of(targetPool.directory()).normalize();
+        if (storageRoots.stream().noneMatch(poolDirectory::startsWith)) {
+            throw refuse("pool " + targetPool.name() + " (" + poolDirectory + ") is not under a storage root of this"
+                    + " worker (" + storageRoots + "), so blockshift may not write into it on agentless host " + host
+                    + "; choose a target under one of those, or start the worker with '--storage-root "
+                    + poolDirectory + "'");
+        }
         targetPool.refresh();
         MigrationFiles files = MigrationFiles.beside(target);
         for (Path taken : List.of(target, files.top(), files.overlay(), Path.of(target.getParent().toString(),
@@ -160,6 +177,25 @@ final class AgentlessPreflight {
                     + pool.name());
         }
         return pool;
+    }
+
+    /**
+     * Refuses a qcow2 disk with internal snapshots: libvirt's copy (qemu-img convert) drops them and
+     * clean-up deletes A, so they would be lost. libvirt shows only the ones made through it (its
+     * snapshot metadata); ones made with qemu-img beside it are not visible here (README says so).
+     */
+    private void refuseInternalSnapshots(Guest guest, Disk disk, Path source) throws LibvirtException {
+        Domain domain = libvirt.connect(uri).domainLookupByUUIDString(guest.uuid());
+        for (String name : domain.snapshotListNames()) {
+            String xml = domain.snapshotLookupByName(name).getXMLDesc();
+            if (StorageXml.snapshotIsInternalFor(xml, disk.target(), source.toString())) {
+                throw refuse("disk " + disk.target() + " of " + guest.name() + " (" + source + ") holds internal"
+                        + " snapshot '" + name + "', which libvirt's copy would not carry to the target and clean-up"
+                        + " would delete with A; see 'virsh snapshot-list " + guest.name() + "', and delete the"
+                        + " snapshots you can do without ('virsh snapshot-delete " + guest.name() + " " + name + "')"
+                        + " or move this disk with a worker on the host");
+            }
+        }
     }
 
     private Guest lookUp(String nameOrUuid) throws LibvirtException {

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * Step 2 through libvirt: B is made by {@code virStorageVolCreateXMLFrom} (virsh vol-clone) in
  * the target pool, with a reflink or as a sparse copy, while this thread heartbeats B's allocation
  * as progress. libvirt writes B under its own name and can neither interrupt nor resume its copy:
- * a cancel waits for it and then deletes B, and a retry deletes what an earlier attempt left and
- * copies again from the start (the report's reason says so).
+ * a cancel waits for it and then deletes B, and a retry deletes what an earlier attempt of this
+ * step left (known by that attempt's heartbeat, sent before libvirt makes B) and copies again from
+ * the start (the report's reason says so); a B no attempt of this step made is refused, untouched.
  */
 final class VolumeClone {
 
@@ -57,8 +58,17 @@ final class VolumeClone {
         StorageXml.VolumeInfo a = source.info();
         StoragePoolOnHost pool = volumes.poolOf(plan.target());
         String reason = plan.clonerReason();
-        if (!UnusedVolumes.delete(guest, volumes, plan.target()).isEmpty()) {
-            // The claim, taken at the snapshot, makes any B this migration's own.
+        if (volumes.volume(plan.target(), true).isPresent()) {
+            // Any heartbeat of this step is sent only once the copy was started: an earlier attempt's B.
+            if (!context.getHeartbeatDetails(StepProgress.class).map(p -> CLONE_STEP.equals(p.step())).orElse(false)) {
+                VolumeClaim.markForeign(volumes, plan, plan.target()); // deleteBase, the compensation, keeps it
+                throw Failures.refuse(plan.target() + " appeared after the snapshot, and no earlier attempt of this"
+                        + " step started a copy there; blockshift never deletes a volume it did not make. Find out"
+                        + " what made it ('virsh domblklist' of each VM), delete it with 'virsh vol-delete "
+                        + PlanVolumes.name(plan.target()) + " --pool " + pool.name() + "' if nothing uses it, and"
+                        + " start again");
+            }
+            UnusedVolumes.delete(guest, volumes, plan.target());
             reason += "; an earlier attempt's " + plan.target() + " was deleted and the copy started again from"
                     + " byte 0 (libvirt's copy cannot resume)";
             log.warn("clone: deleted {}, left by an earlier attempt; libvirt's copy cannot resume, so it starts again",
@@ -76,8 +86,10 @@ final class VolumeClone {
             return thread;
         });
         try {
+            // Recorded before libvirt makes B: a retry that finds B knows this step made it.
+            context.heartbeat(new StepProgress(CLONE_STEP, 0, a.allocation(), 0));
             Future<StorageVolume> copy = runner.submit(() -> pool.cloneFrom(xml, source, reflink));
-            StorageVolume b = awaitCopy(copy, volumes, plan, a.allocation(), context);
+            StorageVolume b = awaitCopy(copy, pool, volumes, plan, a.allocation(), context);
             long written = b.allocation();
             log.info("clone: {} complete, {} bytes allocated", plan.target(), written);
             return new CloneReport(plan.cloner(), reason, a.capacity(), written, 0, null, null, null);
@@ -86,7 +98,8 @@ final class VolumeClone {
         }
     }
 
-    private static StorageVolume awaitCopy(Future<StorageVolume> copy, PlanVolumes volumes, MigrationPlan plan,
+    private static StorageVolume awaitCopy(Future<StorageVolume> copy, StoragePoolOnHost pool, PlanVolumes volumes,
+            MigrationPlan plan,
             long total, ActivityExecutionContext context) throws LibvirtException, InterruptedException {
         long done = 0;
         while (true) {
@@ -95,7 +108,7 @@ final class VolumeClone {
             } catch (ExecutionException e) {
                 throw failure(e.getCause(), plan);
             } catch (TimeoutException stillCopying) {
-                done = allocationOf(volumes, plan.target(), done);
+                done = allocationOf(pool, plan.target(), done);
             }
             try {
                 context.heartbeat(new StepProgress(CLONE_STEP, Math.min(done, total), total, 0));
@@ -109,9 +122,9 @@ final class VolumeClone {
     }
 
     /** B's allocation now, or {@code last} when libvirt cannot say (the volume is being set up). */
-    private static long allocationOf(PlanVolumes volumes, String target, long last) {
+    private static long allocationOf(StoragePoolOnHost pool, String target, long last) {
         try {
-            return volumes.volume(target, false).map(v -> {
+            return pool.volume(PlanVolumes.name(target)).map(v -> {
                 try {
                     return v.allocation();
                 } catch (LibvirtException e) {

@@ -38,7 +38,8 @@ public final class HostStorage {
         return pools;
     }
 
-    private List<StoragePoolOnHost> all() throws LibvirtException {
+    /** Every pool the host defines, active or not. */
+    public List<StoragePoolOnHost> all() throws LibvirtException {
         List<StoragePoolOnHost> pools = active();
         for (String name : connection.listDefinedStoragePools()) {
             pools.add(new StoragePoolOnHost(connection, connection.storagePoolLookupByName(name)));

@@ -63,10 +63,19 @@ public final class StorageVolume {
             }
             stream.finish();
         } catch (LibvirtException e) {
-            stream.abort();
+            abortKeeping(stream, e);
             throw e;
         } finally {
             stream.free();
+        }
+    }
+
+    /** Aborts a failed transfer; an abort that fails too is added to {@code cause}, not thrown in its place. */
+    private static void abortKeeping(Stream stream, LibvirtException cause) {
+        try {
+            stream.abort();
+        } catch (LibvirtException | RuntimeException e) {
+            cause.addSuppressed(e);
         }
     }
 
@@ -86,7 +95,7 @@ public final class StorageVolume {
             }
             stream.finish();
         } catch (LibvirtException e) {
-            stream.abort();
+            abortKeeping(stream, e);
             throw e;
         } finally {
             stream.free();

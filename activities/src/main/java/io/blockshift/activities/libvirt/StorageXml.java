@@ -176,6 +176,53 @@ public final class StorageXml {
         return null;
     }
 
+    /**
+     * Every image a domain XML's disks name: each disk's source and every source of its
+     * {@code <backingStore>} chain, as libvirt lists them (for libvirt's users of a volume).
+     */
+    public static java.util.List<String> diskImages(String domainXml) {
+        java.util.List<String> images = new java.util.ArrayList<>();
+        org.w3c.dom.NodeList disks = parse(domainXml).getElementsByTagName("disk");
+        for (int i = 0; i < disks.getLength(); i++) {
+            Element disk = (Element) disks.item(i);
+            if (!"devices".equals(disk.getParentNode().getNodeName())) {
+                continue; // a snapshot's or checkpoint's disk element, not a device
+            }
+            for (Element layer = disk; layer != null; layer = child(layer, "backingStore")) {
+                Element source = child(layer, "source");
+                if (source != null) {
+                    for (String attribute : java.util.List.of("file", "dev", "dir", "name")) {
+                        if (source.hasAttribute(attribute)) {
+                            images.add(source.getAttribute(attribute));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        return images;
+    }
+
+    /**
+     * Whether a domain snapshot's XML takes an internal snapshot of the disk with target
+     * {@code target} or source {@code source}: one stored inside the qcow2 image itself.
+     */
+    public static boolean snapshotIsInternalFor(String snapshotXml, String target, String source) {
+        Element root = parse(snapshotXml).getDocumentElement();
+        Element disks = child(root, "disks");
+        if (disks == null) {
+            return false;
+        }
+        for (Node n = disks.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element disk && "disk".equals(disk.getNodeName())
+                    && (disk.getAttribute("name").equals(target) || disk.getAttribute("name").equals(source))
+                    && "internal".equals(disk.getAttribute("snapshot"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Document parse(String xml) {
         try {
             DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();

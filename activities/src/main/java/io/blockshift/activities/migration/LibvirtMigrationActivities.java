@@ -94,6 +94,13 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
     @Override
     public void revertSnapshot(MigrationPlan plan) {
         call(() -> {
+            String other = TargetClaim.otherHolder(plan);
+            if (other != null) {
+                // The snapshot failed taking the claim: A' by this name, if any, is that migration's.
+                log.warn("revert: nothing to undo: workflow {} holds the claim on {}, so {} and the guest's layers are"
+                        + " its own", other, plan.target(), plan.top());
+                return null;
+            }
             Guest guest = guest(plan);
             Layer layer = Layers.of(guest, plan);
             if (layer == Layer.TOP) {

@@ -52,6 +52,16 @@ final class TargetClaim {
         }
     }
 
+    /** The workflow that holds the plan's target when it is not this one, or null when it is ours or free. */
+    static String otherHolder(MigrationPlan plan) throws IOException {
+        try {
+            String holder = Files.readString(MigrationFiles.claim(plan)).strip();
+            return holder.equals(workflowId()) ? null : holder;
+        } catch (NoSuchFileException free) {
+            return null;
+        }
+    }
+
     private static String workflowId() {
         return Activity.getExecutionContext().getInfo().getWorkflowId();
     }

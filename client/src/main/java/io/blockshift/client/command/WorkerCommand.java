@@ -41,7 +41,9 @@ public final class WorkerCommand implements Callable<Integer> {
     TemporalOptions temporal;
 
     @Option(names = "--storage-root", paramLabel = "DIR",
-            description = "A directory migrations may write in (repeatable; default: " + "/var/lib/libvirt/images).")
+            description = "A directory migrations may write in (repeatable; default: " + "/var/lib/libvirt/images)."
+                    + " For agentless hosts it is a directory on the host: a target's storage pool must serve it or a"
+                    + " directory under it.")
     List<Path> storageRoots = new ArrayList<>();
 
     @Option(names = "--host", paramLabel = "NAME",
