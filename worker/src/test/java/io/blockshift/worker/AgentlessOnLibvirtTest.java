@@ -75,6 +75,65 @@ class AgentlessOnLibvirtTest extends LibvirtTemporalTest {
     }
 
     @Test
+    void verifyReadsAAndBThroughLibvirtStreamsAndTheResultShowsTheirEqualCrc32c() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "raw", 64); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            vm.write(0x17, 1);
+            String[] bAsCloned = new String[1];
+            HookedActivities activities = agentless()
+                    .after("snapshot", () -> vm.write(0x28, 2))                 // lands in A'
+                    .before("createOverlay", () -> bAsCloned[0] = String.format("%08x", TestVm.checksum(vm.target())))
+                    .after("mirrorToOverlay", () -> vm.write(0x39, 3));         // lands in B'
+            MigrateDiskRequest request = request(vm, vm.target());
+            request.verify = true;
+
+            MigrateDiskResult result;
+            CloneReport clone;
+            try (Run run = start(activities, request)) {
+                result = run.workflow().migrate(request);
+                clone = MigrationHistory.of(client, run.workflowId()).result(MigrationActivities.CLONE_BASE, CloneReport.class);
+            }
+
+            assertEquals("crc32c", clone.checksumAlgorithm());
+            assertEquals(clone.sourceChecksum(), clone.targetChecksum(), "A and B read the same through libvirt");
+            assertEquals(bAsCloned[0], clone.targetChecksum(), "the checksum is that of B's bytes as libvirt copied them");
+            assertEquals("crc32c", result.checksumAlgorithm(), "the result shows the copy verified");
+            assertEquals(clone.sourceChecksum(), result.checksum());
+            assertTrue(clone.reason().contains("verified"), clone.reason());
+            assertEquals(vm.target().toString(), vm.liveDisk().source(), "the running domain is on B");
+            vm.flush();
+            for (int[] write : new int[][] {{0x17, 1}, {0x28, 2}, {0x39, 3}}) {
+                assertTrue(TestVm.holds(vm.target(), "raw", write[0], write[1]),
+                        "B holds the guest's write of 0x" + Integer.toHexString(write[0]));
+            }
+            assertEquals(List.of("vda-moved.img"), pools.volumes(dst), "A', B' and the claim are gone");
+            assertEquals(List.of("dst/vda-moved.img", "src/vdb.img"), vm.files());
+        }
+    }
+
+    @Test
+    void verifyOfAQcow2DiskIsRefusedAsItsCopyIsLaidOutAnew() throws Exception {
+        try (TestVm vm = TestVm.start(libvirt, "qcow2", 16); TestPools pools = new TestPools(libvirt)) {
+            pools.dir(vm.src);
+            String dst = pools.dir(vm.dst);
+            MigrateDiskRequest request = request(vm, vm.target());
+            request.verify = true;
+
+            WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> migrate(agentless(), request));
+
+            ApplicationFailure failure = assertInstanceOf(ApplicationFailure.class, e.getCause());
+            assertEquals("Refused", failure.getType());
+            String message = failure.getOriginalMessage();
+            assertTrue(message.contains("compares the bytes of raw images only") && message.contains("is qcow2")
+                    && message.contains("leave 'verify' out"), message);
+            assertEquals(List.of(), pools.volumes(dst), "nothing made in the target pool");
+            assertEquals(vm.vda.toString(), vm.liveDisk().source());
+            assertEquals(List.of("src/vda.qcow2", "src/vdb.img"), vm.files(), "nothing changed");
+        }
+    }
+
+    @Test
     void everyAgentlessStepRunTwiceStillMovesTheDisk() throws Exception {
         try (TestVm vm = TestVm.start(libvirt, "raw", 32); TestPools pools = new TestPools(libvirt)) {
             pools.dir(vm.src);

@@ -64,10 +64,6 @@ final class AgentlessPreflight {
                     + host + ", in one of its storage pools' directories");
         }
         target = target.normalize();
-        if (request.verify) {
-            throw refuse("'verify' is not available on agentless host " + host + " yet (it would read both images"
-                    + " through libvirt streams); leave it out, or move the disk with a worker on the host");
-        }
         String cloner = cloner(request.cloner);
         Guest guest = lookUp(request.domain);
         if (DomainStates.movesCold(guest)) {
@@ -128,11 +124,17 @@ final class AgentlessPreflight {
                     + " allocates " + (a.allocation() >> 20) + " MiB; free space there or choose another target");
         }
         String format = disk.format() == null ? "raw" : disk.format();
+        if (request.verify && (!"raw".equals(format) || "qcow2".equals(a.format()))) {
+            throw refuse("'verify' on agentless host " + host + " compares the bytes of raw images only, and " + source
+                    + " is " + ("raw".equals(format) ? a.format() : format) + ": libvirt's copy (qemu-img convert) lays"
+                    + " B's clusters out anew, so A's and B's files differ even when the guest sees the same disk;"
+                    + " leave 'verify' out, or move the disk with a worker on the host");
+        }
         MigrationPlan plan = new MigrationPlan(
                 request.connectUri, guest.name(), guest.uuid(), guest.isPersistent(), disk.target(),
                 source.toString(), format, format.equals("raw") ? a.capacity() : a.allocation(), a.allocation(),
                 files.top().toString(), target.toString(), target.toString(), files.overlay().toString(),
-                cloner, reason(cloner, request), request.bandwidthMiBps << 20, request.keepSource, false,
+                cloner, reason(cloner, request), request.bandwidthMiBps << 20, request.keepSource, request.verify,
                 ChainMode.COPY, List.of(), false, request.convergenceSeconds, false);
         log.info("agentless preflight passed on host {}: {} {} -> {} (pool {} -> pool {}), libvirt's {} copy", host,
                 guest.name(), disk.target(), target, sourcePool.name(), targetPool.name(), cloner);

@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * a cancel waits for it and then deletes B, and a retry deletes what an earlier attempt of this
  * step left (known by that attempt's heartbeat, sent before libvirt makes B) and copies again from
  * the start (the report's reason says so); a B no attempt of this step made is refused, untouched.
+ * With {@code verify}, A and B are then read back and compared ({@link VolumeChecksum}).
  */
 final class VolumeClone {
 
@@ -92,7 +93,14 @@ final class VolumeClone {
             StorageVolume b = awaitCopy(copy, pool, volumes, plan, a.allocation(), context);
             long written = b.allocation();
             log.info("clone: {} complete, {} bytes allocated", plan.target(), written);
-            return new CloneReport(plan.cloner(), reason, a.capacity(), written, 0, null, null, null);
+            if (!plan.verify()) {
+                return new CloneReport(plan.cloner(), reason, a.capacity(), written, 0, null, null, null);
+            }
+            // Preflight refuses verify for qcow2: only raw A and raw B hold the guest's bytes as they are.
+            VolumeChecksum.Sums sums = VolumeChecksum.compare(source, plan.source(), b, plan.target(), a.capacity(),
+                    context);
+            return new CloneReport(plan.cloner(), reason + "; verified: A and B read through libvirt streams",
+                    a.capacity(), written, 0, VolumeChecksum.ALGORITHM, sums.source(), sums.target());
         } finally {
             runner.shutdown();
         }

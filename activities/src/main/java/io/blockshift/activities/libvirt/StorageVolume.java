@@ -15,6 +15,15 @@ public final class StorageVolume {
 
     /** The most a {@link #readSmall} reads: volumes read this way hold a line of text. */
     private static final int SMALL = 4096;
+    /** What {@link #download} asks of the stream at a time: about one message of libvirt's remote protocol. */
+    private static final int CHUNK = 256 << 10;
+
+    /** Takes the runs of bytes a {@link #download} reads, in the volume's order. */
+    @FunctionalInterface
+    public interface Sink {
+        /** {@code bytes[0, length)} are the volume's next bytes; the array is reused after the call. */
+        void accept(byte[] bytes, int length);
+    }
 
     private final Connect connection;
     private final StorageVol volume;
@@ -70,8 +79,33 @@ public final class StorageVolume {
         }
     }
 
+    /**
+     * Reads the whole volume through a libvirt stream (virStorageVolDownload with no flags, so a
+     * hole arrives as the zeros the guest would read) and hands every byte to {@code sink}; a sink
+     * that throws ends the transfer. Returns how many bytes arrived.
+     */
+    public long download(Sink sink) throws LibvirtException {
+        long received = 0;
+        Stream stream = connection.streamNew(0);
+        try {
+            volume.download(stream, 0, 0, 0); // length 0: to the volume's end
+            byte[] buffer = new byte[CHUNK];
+            for (int n; (n = stream.receive(buffer)) > 0; ) {
+                sink.accept(buffer, n);
+                received += n;
+            }
+            stream.finish();
+        } catch (LibvirtException | RuntimeException e) {
+            abortKeeping(stream, e);
+            throw e;
+        } finally {
+            stream.free();
+        }
+        return received;
+    }
+
     /** Aborts a failed transfer; an abort that fails too is added to {@code cause}, not thrown in its place. */
-    private static void abortKeeping(Stream stream, LibvirtException cause) {
+    private static void abortKeeping(Stream stream, Exception cause) {
         try {
             stream.abort();
         } catch (LibvirtException | RuntimeException e) {
