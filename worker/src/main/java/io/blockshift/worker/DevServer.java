@@ -48,6 +48,23 @@ public final class DevServer implements AutoCloseable {
      * and waits until it answers.
      */
     public static DevServer start(Path binary, int port, Path database, boolean ui) throws IOException, InterruptedException {
+        // Its ports are found free here and bound by the server a moment later: another process
+        // can take one in between, and the server then exits at once. With ports of its own
+        // choosing it tries again with new ones.
+        int attempts = port == 0 ? 3 : 1;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(binary, port, database, ui);
+            } catch (ExitedAtStart exited) {
+                if (attempt == attempts) {
+                    throw new IOException(exited.getMessage());
+                }
+            }
+        }
+    }
+
+    private static DevServer startOnce(Path binary, int port, Path database, boolean ui)
+            throws IOException, InterruptedException {
         int grpcPort = port == 0 ? freePort() : port;
         Files.createDirectories(database.toAbsolutePath().getParent());
         List<String> command = new ArrayList<>();
@@ -75,13 +92,33 @@ public final class DevServer implements AutoCloseable {
         DevServer server = new DevServer(process, target, log);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!TemporalConnection.answers(target, Duration.ofSeconds(1))) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
+            if (!process.isAlive()) {
+                throw new ExitedAtStart("the Temporal dev server exited as it started (" + log + "): " + tail(log));
+            }
+            if (System.nanoTime() > deadline) {
                 server.close();
-                throw new IOException("the Temporal dev server did not start; see " + log);
+                throw new IOException("the Temporal dev server did not answer within 60 s; see " + log + ": " + tail(log));
             }
             Thread.sleep(200);
         }
         return server;
+    }
+
+    /** The last lines of the server's log, for an error that must say why without the file. */
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        } catch (IOException | RuntimeException unreadable) {
+            return "(its log cannot be read: " + unreadable.getMessage() + ")";
+        }
+    }
+
+    /** The server process ended before it answered. */
+    private static final class ExitedAtStart extends IOException {
+        ExitedAtStart(String message) {
+            super(message);
+        }
     }
 
     public String target() {
