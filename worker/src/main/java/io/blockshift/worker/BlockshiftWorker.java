@@ -1,5 +1,6 @@
 package io.blockshift.worker;
 
+import io.blockshift.activities.agentless.AgentlessFleetStorage;
 import io.blockshift.activities.agentless.AgentlessMigrationActivities;
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.fleet.LibvirtFleetActivities;
@@ -81,8 +82,10 @@ public final class BlockshiftWorker implements AutoCloseable {
             WorkerMetrics metrics, Map<String, String> agentlessHosts) {
         LibvirtConnections libvirt = new LibvirtConnections();
         Cloners cloners = Cloners.discover();
-        Map<String, MigrationActivities> agentless = new LinkedHashMap<>();
-        agentlessHosts.forEach((name, uri) -> agentless.put(name, new AgentlessMigrationActivities(libvirt, name, uri, roots)));
+        Map<String, HostActivities> agentless = new LinkedHashMap<>();
+        agentlessHosts.forEach((name, uri) -> agentless.put(name, new HostActivities(
+                new AgentlessMigrationActivities(libvirt, name, uri, roots),
+                new LibvirtFleetActivities(libvirt, new AgentlessFleetStorage(libvirt, name, uri, roots.roots())))));
         return start(client, taskQueue, host, new LibvirtMigrationActivities(libvirt, roots, cloners),
                 new LibvirtFleetActivities(libvirt, roots), libvirt, "storage roots " + roots + ", cloners " + cloners.names()
                         + (agentlessHosts.isEmpty() ? "" : ", agentless hosts " + agentlessHosts),
@@ -106,7 +109,7 @@ public final class BlockshiftWorker implements AutoCloseable {
 
     private static BlockshiftWorker start(WorkflowClient client, String taskQueue, String host,
             MigrationActivities activities, FleetActivities fleetActivities, LibvirtConnections libvirt, String description,
-            WorkerMetrics metrics, Map<String, MigrationActivities> agentless) {
+            WorkerMetrics metrics, Map<String, HostActivities> agentless) {
         for (String name : agentless.keySet()) {
             if (!MigrateDiskRequest.validHost(name) || name.equals(host)) {
                 throw new IllegalArgumentException("agentless host '" + name + "' is not a host name of its own:"
@@ -142,10 +145,10 @@ public final class BlockshiftWorker implements AutoCloseable {
             hostWorker.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class, MigrateFleetWorkflowImpl.class);
             register(hostWorker, activities, fleetActivities);
         }
-        for (Map.Entry<String, MigrationActivities> remote : agentless.entrySet()) {
+        for (Map.Entry<String, HostActivities> remote : agentless.entrySet()) {
             Worker agentlessWorker = factory.newWorker(MigrateDiskWorkflow.hostTaskQueue(remote.getKey()), options);
             agentlessWorker.registerWorkflowImplementationTypes(MigrateDiskWorkflowImpl.class, MigrateFleetWorkflowImpl.class);
-            register(agentlessWorker, remote.getValue(), fleetActivities);
+            register(agentlessWorker, remote.getValue().migration(), remote.getValue().fleet());
         }
         factory.start();
         log.info("worker polling task queue '{}'{} in namespace '{}'; {}", taskQueue,
@@ -154,6 +157,10 @@ public final class BlockshiftWorker implements AutoCloseable {
                                 + MigrateDiskWorkflow.hostTaskQueue(name) + "'").reduce("", String::concat),
                 client.getOptions().getNamespace(), description);
         return new BlockshiftWorker(factory, libvirt, steps);
+    }
+
+    /** The steps and the fleet lookups of one agentless host, both through its libvirt alone. */
+    private record HostActivities(MigrationActivities migration, FleetActivities fleet) {
     }
 
     private static void register(Worker worker, MigrationActivities activities, FleetActivities fleetActivities) {

@@ -4,6 +4,9 @@ import io.blockshift.activities.files.StorageRoots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -41,13 +44,16 @@ final class WorkerProcess implements AutoCloseable {
         }, "stdin-watch");
         orphaned.setDaemon(true);
         orphaned.start();
-        // An optional fourth argument NAME=URI: also serve agentless host NAME at libvirt URI.
-        Map<String, String> agentless = args.length > 3
-                ? Map.of(args[3].substring(0, args[3].indexOf('=')), args[3].substring(args[3].indexOf('=') + 1))
-                : Map.of();
+        // The third argument: storage roots, comma-separated. Any further ones NAME=URI: also serve
+        // agentless host NAME at libvirt URI.
+        Map<String, String> agentless = new LinkedHashMap<>();
+        for (int i = 3; i < args.length; i++) {
+            agentless.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
+        }
+        List<Path> roots = Arrays.stream(args[2].split(",")).map(Path::of).toList();
         BlockshiftWorker worker = BlockshiftWorker.start(
                 TemporalConnection.connect(args[0], TemporalConnection.DEFAULT_NAMESPACE), args[1], null,
-                new StorageRoots(List.of(Path.of(args[2]))), null, agentless);
+                new StorageRoots(roots), null, agentless);
         // SIGTERM drains, as `blockshift worker` does on its own signal handler.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -74,10 +80,17 @@ final class WorkerProcess implements AutoCloseable {
      */
     static WorkerProcess startAgentless(List<String> launcher, String temporalTarget, String taskQueue, Path storageRoot,
             String host, String uri) throws IOException {
-        List<String> command = new java.util.ArrayList<>(launcher);
+        return startAgentless(launcher, temporalTarget, taskQueue, List.of(storageRoot), Map.of(host, uri));
+    }
+
+    /** A worker serving each of {@code hosts} (name to libvirt URI) agentless, run through {@code launcher}. */
+    static WorkerProcess startAgentless(List<String> launcher, String temporalTarget, String taskQueue,
+            List<Path> storageRoots, Map<String, String> hosts) throws IOException {
+        List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                WorkerProcess.class.getName(), temporalTarget, taskQueue, storageRoot.toString(), host + "=" + uri));
+                "-cp", System.getProperty("java.class.path"), WorkerProcess.class.getName(), temporalTarget, taskQueue,
+                String.join(",", storageRoots.stream().map(Path::toString).toList())));
+        hosts.forEach((name, uri) -> command.add(name + "=" + uri));
         return run(command);
     }
 

@@ -10,6 +10,8 @@ import io.blockshift.activities.libvirt.LibvirtConnections;
 import io.blockshift.activities.libvirt.StorageVolume;
 import io.blockshift.activities.libvirt.StorageXml;
 import io.blockshift.activities.migration.BlockJobSteps;
+import io.blockshift.activities.migration.Layers;
+import io.blockshift.activities.migration.StaleSnapshotMetadata;
 import io.blockshift.workflows.BlockJobReport;
 import io.blockshift.workflows.CleanupReport;
 import io.blockshift.workflows.CloneReport;
@@ -65,12 +67,12 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
             PlanVolumes volumes = volumes(plan);
             VolumeClaim.take(volumes, plan);
             Guest guest = guest(plan);
-            Layer layer = BlockJobSteps.layer(guest, plan);
+            Layer layer = Layers.of(guest, plan);
             if (layer == Layer.TOP) {
                 log.info("snapshot: {} already runs on {}", plan.diskTarget(), plan.top());
                 return null;
             }
-            BlockJobSteps.require(layer, Layer.SOURCE, plan, "take the snapshot");
+            Layers.require(layer, Layer.SOURCE, plan, "take the snapshot");
             refuseIfMadeSincePreflight(volumes, plan.target(), plan.overlay());
             Optional<StorageVolume> top = volumes.volume(plan.top(), true);
             if (top.isPresent()) {
@@ -127,13 +129,13 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
                 return null;
             }
             Guest guest = guest(plan);
-            Layer layer = BlockJobSteps.layer(guest, plan);
+            Layer layer = Layers.of(guest, plan);
             if (layer == Layer.TOP) {
                 BlockJobSteps.commitBackToSource(guest, plan);
                 log.info("revert: committed {} back into {}; the guest runs on {} alone", plan.top(), plan.source(),
                         plan.source());
             } else {
-                BlockJobSteps.require(layer, Layer.SOURCE, plan, "revert the snapshot");
+                Layers.require(layer, Layer.SOURCE, plan, "revert the snapshot");
             }
             Optional<StorageVolume> top = volumes.volume(plan.top(), true);
             if (top.isPresent() && VolumeClaim.isForeign(volumes, plan, plan.top())) {
@@ -222,7 +224,7 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
 
     @Override
     public Layer activeLayer(MigrationPlan plan) {
-        return call(() -> BlockJobSteps.layer(guest(plan), plan));
+        return call(() -> Layers.of(guest(plan), plan));
     }
 
     @Override
@@ -237,15 +239,8 @@ public final class AgentlessMigrationActivities implements MigrationActivities {
         return call(() -> {
             Guest guest = guest(plan);
             PlanVolumes volumes = volumes(plan);
-            BlockJobSteps.require(BlockJobSteps.layer(guest, plan), Layer.TARGET, plan, "clean up");
-            List<String> metadata = new ArrayList<>();
-            for (String path : List.of(plan.top(), plan.overlay())) {
-                for (String snapshot : guest.snapshotsMentioning(path)) {
-                    BlockJobSteps.heartbeat();
-                    guest.deleteSnapshotMetadata(snapshot);
-                    metadata.add(snapshot);
-                }
-            }
+            Layers.require(Layers.of(guest, plan), Layer.TARGET, plan, "clean up");
+            List<String> metadata = StaleSnapshotMetadata.remove(guest, plan);
             List<String> doomed = new ArrayList<>(List.of(plan.top(), plan.overlay()));
             List<String> kept = new ArrayList<>();
             String keepSource = plan.keepSource() ? "asked to"

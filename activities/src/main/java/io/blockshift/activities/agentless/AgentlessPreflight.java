@@ -17,7 +17,6 @@ import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrationPlan;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.libvirt.Domain;
 import org.libvirt.Error.ErrorNumber;
@@ -33,23 +32,17 @@ import org.slf4j.LoggerFactory;
 final class AgentlessPreflight {
 
     private static final Logger log = LoggerFactory.getLogger(AgentlessPreflight.class);
-    /** The pool types whose volumes are files named after the volume in the pool's directory. */
-    private static final Set<String> FILE_POOLS = Set.of("dir", "fs", "netfs");
 
     private final LibvirtConnections libvirt;
     private final String host;
     private final String uri;
-    /**
-     * The host's directories B may be made in: the worker's {@code --storage-root}s, read as paths
-     * on that host. A target pool's directory must be one of them or under one.
-     */
-    private final List<Path> storageRoots;
+    private final HostPools pools;
 
     AgentlessPreflight(LibvirtConnections libvirt, String host, String uri, List<Path> storageRoots) {
         this.libvirt = libvirt;
         this.host = host;
         this.uri = uri;
-        this.storageRoots = storageRoots.stream().map(Path::normalize).toList();
+        this.pools = new HostPools(host, uri, storageRoots);
     }
 
     MigrationPlan plan(MigrateDiskRequest request) throws LibvirtException {
@@ -85,7 +78,7 @@ final class AgentlessPreflight {
             throw refuse("target " + target + " is the disk's current source: choose a path on the new storage");
         }
         HostStorage storage = libvirt.storage(uri);
-        StoragePoolOnHost sourcePool = pool(storage, source.getParent(), "the disk's directory");
+        StoragePoolOnHost sourcePool = pools.pool(storage, source.getParent(), "the disk's directory");
         sourcePool.refresh();
         StorageXml.VolumeInfo a = sourcePool.volume(PlanVolumes.name(source.toString())).orElseThrow(() -> refuse(
                 "libvirt's pool " + sourcePool.name() + " lists no volume " + source.getFileName() + " after a refresh,"
@@ -99,14 +92,7 @@ final class AgentlessPreflight {
         if ("qcow2".equals(disk.format()) || "qcow2".equals(a.format())) {
             refuseInternalSnapshots(guest, disk, source);
         }
-        StoragePoolOnHost targetPool = pool(storage, target.getParent(), "the target's directory");
-        Path poolDirectory = Path.of(targetPool.directory()).normalize();
-        if (storageRoots.stream().noneMatch(poolDirectory::startsWith)) {
-            throw refuse("pool " + targetPool.name() + " (" + poolDirectory + ") is not under a storage root of this"
-                    + " worker (" + storageRoots + "), so blockshift may not write into it on agentless host " + host
-                    + "; choose a target under one of those, or start the worker with '--storage-root "
-                    + poolDirectory + "'");
-        }
+        StoragePoolOnHost targetPool = pools.targetPool(storage, target.getParent(), "the target's directory");
         targetPool.refresh();
         MigrationFiles files = MigrationFiles.beside(target);
         for (Path taken : List.of(target, files.top(), files.overlay(), Path.of(target.getParent().toString(),
@@ -160,25 +146,6 @@ final class AgentlessPreflight {
         };
         return how + (request.cloner.equals("auto") ? ", the agentless default" : ", as asked")
                 + (request.bandwidthMiBps > 0 ? "; libvirt's copy has no bandwidth limit: bandwidthMiBps limits the block jobs only" : "");
-    }
-
-    private StoragePoolOnHost pool(HostStorage storage, Path directory, String role) throws LibvirtException {
-        String name = directory.getFileName() == null ? "images" : directory.getFileName().toString();
-        StoragePoolOnHost pool = storage.poolOf(directory).orElseThrow(() -> refuse("no libvirt storage pool on host "
-                + host + " serves " + directory + " (" + role + "); an agentless host reaches files only through pools."
-                + " Make one: virsh -c " + uri + " pool-define-as " + name + " dir --target " + directory
-                + " && virsh -c " + uri + " pool-build " + name + " && virsh -c " + uri + " pool-start " + name
-                + " && virsh -c " + uri + " pool-autostart " + name));
-        if (!FILE_POOLS.contains(pool.type())) {
-            throw refuse("pool " + pool.name() + " (" + directory + ") is of type " + pool.type() + ": an agentless"
-                    + " host moves disks between dir, fs and netfs pools for now");
-        }
-        if (!pool.isActive()) {
-            throw refuse("pool " + pool.name() + " (" + directory + ", " + role + ") is defined but not active; start"
-                    + " it: virsh -c " + uri + " pool-start " + pool.name() + " && virsh -c " + uri + " pool-autostart "
-                    + pool.name());
-        }
-        return pool;
     }
 
     /**

@@ -5,7 +5,7 @@ import io.blockshift.activities.libvirt.LibvirtErrors;
 import io.blockshift.activities.libvirt.StoragePoolOnHost;
 import io.blockshift.activities.libvirt.StorageVolume;
 import io.blockshift.activities.libvirt.StorageXml;
-import io.blockshift.activities.migration.BlockJobSteps;
+import io.blockshift.activities.migration.Heartbeat;
 import io.blockshift.workflows.MigrationPlan;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ final class SourceUsers {
         }
         List<String> overlays = new ArrayList<>();
         for (StoragePoolOnHost pool : volumes.storage().all()) {
-            BlockJobSteps.heartbeat(); // a refresh of a big pool reads every image's header
+            Heartbeat.now(); // a refresh of a big pool reads every image's header
             if (!pool.isActive()) {
                 return "pool " + pool.name() + " is not active, so its volumes (linked clones of it?) cannot be seen;"
                         + " start it ('virsh pool-start " + pool.name() + "') and delete A by hand if nothing uses it";

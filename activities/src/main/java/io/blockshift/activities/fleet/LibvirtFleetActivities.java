@@ -4,7 +4,6 @@ import static io.blockshift.activities.Failures.refuse;
 
 import io.blockshift.activities.Failures;
 import io.blockshift.activities.Movability;
-import io.blockshift.activities.StepFailureType;
 import io.blockshift.activities.files.StorageRoots;
 import io.blockshift.activities.libvirt.Disk;
 import io.blockshift.activities.libvirt.Guest;
@@ -21,8 +20,6 @@ import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.ResolvedDisk;
 import io.blockshift.workflows.VmState;
 import io.temporal.activity.Activity;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,27 +35,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lookups of {@code MigrateFleet} against libvirt on this host, and on the Temporal server the
- * state of its children. Read only. Targets are judged
- * against this worker's storage roots as {@code MigrateDisk}'s preflight judges them, so a fleet
- * refuses them before any disk moves.
+ * The lookups of {@code MigrateFleet} against a host's libvirt, and on the Temporal server the
+ * state of its children. Read only. Targets are judged by the host's {@link FleetStorage} as
+ * {@code MigrateDisk}'s preflight judges them, so a fleet refuses them before any disk moves.
  */
 public final class LibvirtFleetActivities implements FleetActivities {
 
     private static final Logger log = LoggerFactory.getLogger(LibvirtFleetActivities.class);
 
     private final LibvirtConnections libvirt;
-    private final StorageRoots roots;
+    private final FleetStorage storage;
 
+    /** The lookups of a worker on the host: targets judged against its storage roots, sizes read from its files. */
     public LibvirtFleetActivities(LibvirtConnections libvirt, StorageRoots roots) {
+        this(libvirt, new LocalFleetStorage(roots));
+    }
+
+    public LibvirtFleetActivities(LibvirtConnections libvirt, FleetStorage storage) {
         this.libvirt = libvirt;
-        this.roots = roots;
+        this.storage = storage;
     }
 
     @Override
     public List<MigrateDiskRequest> expand(FleetSelector selector) {
         Path targetDir = Path.of(selector.targetDir).normalize();
-        refuseTargetDir(selector.targetDir, targetDir);
+        storage.refuseTargetDir(selector.targetDir);
         try {
             Connect connection = libvirt.connect(selector.connectUri);
             Pattern names = glob(selector.domains);
@@ -93,23 +94,6 @@ public final class LibvirtFleetActivities implements FleetActivities {
             return requests;
         } catch (LibvirtException e) {
             throw Failures.libvirt(e);
-        }
-    }
-
-    /** Every disk's target would be refused: refuse the whole fleet, naming the roots and the fix. */
-    private void refuseTargetDir(String written, Path targetDir) {
-        if (!Files.isDirectory(targetDir)) {
-            throw refuse("'select.targetDir' " + written + " is not a directory; create it first (mkdir -p " + targetDir + ")");
-        }
-        try {
-            if (!roots.containsDirectory(targetDir)) {
-                Path real = targetDir.toRealPath();
-                throw refuse("'select.targetDir' " + written + (real.toString().equals(written) ? "" : " (" + real
-                        + " once links and '..' are resolved)") + " is outside this worker's storage roots (" + roots
-                        + "); choose a targetDir inside them or start the worker with --storage-root " + real);
-            }
-        } catch (IOException e) {
-            throw Failures.retryable("cannot judge 'select.targetDir' " + written + ": " + e, StepFailureType.IO, e);
         }
     }
 
@@ -149,38 +133,14 @@ public final class LibvirtFleetActivities implements FleetActivities {
                 return ResolvedDisk.refusal("domain " + guest.name() + " has no disk '" + request.disk
                         + "'; its disks are " + disks.stream().map(Disk::target).collect(Collectors.joining(", ")));
             }
-            String targetProblem = targetProblem(request.target);
+            String targetProblem = storage.whyNotWritable(request.target);
             if (targetProblem != null) {
                 return ResolvedDisk.refusal(targetProblem);
             }
             Disk disk = found.get();
-            return new ResolvedDisk(guest.uuid(), guest.name(), disk.target(), disk.source(), size(disk.source()), null);
+            return new ResolvedDisk(guest.uuid(), guest.name(), disk.target(), disk.source(), storage.sourceSize(disk.source()), null);
         } catch (LibvirtException e) {
             throw Failures.libvirt(e);
-        }
-    }
-
-    /**
-     * Why this worker could not write {@code target} (relative, no directory, outside the storage
-     * roots once links and {@code ..} are resolved), as {@code MigrateDisk}'s preflight would say; null if it could.
-     */
-    private String targetProblem(String target) {
-        Path path = Path.of(target);
-        if (!path.isAbsolute()) {
-            return "target '" + target + "' is a relative path: give an absolute path";
-        }
-        try {
-            return roots.whyNotWritable(path.normalize());
-        } catch (IOException e) {
-            throw Failures.retryable("cannot judge target " + target + ": " + e, StepFailureType.IO, e);
-        }
-    }
-
-    private static long size(String source) {
-        try {
-            return source == null ? 0 : Files.size(Path.of(source));
-        } catch (IOException e) {
-            return 0;
         }
     }
 

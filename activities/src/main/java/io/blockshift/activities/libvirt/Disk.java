@@ -1,18 +1,14 @@
 package io.blockshift.activities.libvirt;
 
-import java.io.IOException;
-import java.io.StringReader;
+import static io.blockshift.activities.libvirt.LibvirtXml.child;
+import static io.blockshift.activities.libvirt.LibvirtXml.parse;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
-import org.xml.sax.InputSource;
-import org.xml.sax.SAXException;
 
 /**
  * One {@code <disk>} of a domain's XML, as far as blockshift cares.
@@ -92,24 +88,5 @@ public record Disk(
             }
         }
         return null;
-    }
-
-    private static Element child(Element parent, String name) {
-        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element e && name.equals(e.getNodeName())) {
-                return e;
-            }
-        }
-        return null;
-    }
-
-    static Document parse(String xml) {
-        try {
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            return factory.newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
-        } catch (ParserConfigurationException | SAXException | IOException e) {
-            throw new IllegalStateException("libvirt returned XML that does not parse: " + e.getMessage(), e);
-        }
     }
 }

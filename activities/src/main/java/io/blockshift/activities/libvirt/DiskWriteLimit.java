@@ -1,15 +1,12 @@
 package io.blockshift.activities.libvirt;
 
-import java.io.StringReader;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.libvirt.Domain;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 import org.w3c.dom.Element;
-import org.xml.sax.InputSource;
 
 /**
  * A limit on the guest's writes to one disk (virDomainSetBlockIoTune on the running domain), put
@@ -118,9 +115,7 @@ public final class DiskWriteLimit {
             throw e;
         }
         try {
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            Element element = factory.newDocumentBuilder().parse(new InputSource(new StringReader(xml))).getDocumentElement();
+            Element element = LibvirtXml.parse(xml).getDocumentElement();
             Map<String, Long> own = new LinkedHashMap<>();
             for (String name : BYTES) {
                 own.put(name, Long.parseLong(element.getAttribute(name)));

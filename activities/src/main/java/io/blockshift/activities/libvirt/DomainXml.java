@@ -1,5 +1,9 @@
 package io.blockshift.activities.libvirt;
 
+import static io.blockshift.activities.libvirt.LibvirtXml.child;
+import static io.blockshift.activities.libvirt.LibvirtXml.parse;
+import static io.blockshift.activities.libvirt.LibvirtXml.write;
+
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -8,12 +12,8 @@ import javax.xml.transform.TransformerException;
 import javax.xml.transform.TransformerFactory;
 import javax.xml.transform.dom.DOMSource;
 import javax.xml.transform.stream.StreamResult;
-import javax.xml.stream.XMLOutputFactory;
-import javax.xml.stream.XMLStreamException;
-import javax.xml.stream.XMLStreamWriter;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
-import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
 
 /**
@@ -22,7 +22,6 @@ import org.w3c.dom.NodeList;
  */
 final class DomainXml {
 
-    private static final XMLOutputFactory FACTORY = XMLOutputFactory.newFactory();
 
     private DomainXml() {
     }
@@ -76,7 +75,7 @@ final class DomainXml {
      * one, goes: it described the old image's chain, and libvirt reads the new one's from the image.
      */
     static String withDiskSource(String domainXml, String target, Path source) {
-        Document doc = Disk.parse(domainXml);
+        Document doc = parse(domainXml);
         NodeList disks = doc.getElementsByTagName("disk");
         boolean found = false;
         for (int i = 0; i < disks.getLength(); i++) {
@@ -108,30 +107,5 @@ final class DomainXml {
         } catch (TransformerException e) {
             throw new IllegalStateException("cannot write the domain XML: " + e.getMessage(), e);
         }
-    }
-
-    private static Element child(Element parent, String name) {
-        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element e && name.equals(e.getNodeName())) {
-                return e;
-            }
-        }
-        return null;
-    }
-
-    private interface Body {
-        void write(XMLStreamWriter xml) throws XMLStreamException;
-    }
-
-    private static String write(Body body) {
-        StringWriter out = new StringWriter();
-        try {
-            XMLStreamWriter xml = FACTORY.createXMLStreamWriter(out);
-            body.write(xml);
-            xml.close();
-        } catch (XMLStreamException e) {
-            throw new IllegalStateException("cannot write XML for libvirt: " + e.getMessage(), e);
-        }
-        return out.toString();
     }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.libvirt.Connect;
+import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 
 /**
@@ -27,6 +28,18 @@ public final class HostStorage {
             }
         }
         return Optional.empty();
+    }
+
+    /** The volume of an active pool at {@code path} on the host, if a pool lists it (as of its last refresh). */
+    public Optional<StorageVolume> volumeAt(String path) throws LibvirtException {
+        try {
+            return Optional.of(new StorageVolume(connection, connection.storageVolLookupByPath(path)));
+        } catch (LibvirtException e) {
+            if (LibvirtErrors.is(e, ErrorNumber.VIR_ERR_NO_STORAGE_VOL)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     /** The active pools of the host. */

@@ -1,18 +1,13 @@
 package io.blockshift.activities.libvirt;
 
-import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
-import javax.xml.stream.XMLOutputFactory;
+import static io.blockshift.activities.libvirt.LibvirtXml.child;
+import static io.blockshift.activities.libvirt.LibvirtXml.parse;
+import static io.blockshift.activities.libvirt.LibvirtXml.write;
+
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamWriter;
-import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
-import org.xml.sax.InputSource;
-import org.xml.sax.SAXException;
 
 /**
  * The storage pool and volume XML blockshift reads from libvirt and hands it: the one place it is
@@ -20,7 +15,6 @@ import org.xml.sax.SAXException;
  */
 public final class StorageXml {
 
-    private static final XMLOutputFactory FACTORY = XMLOutputFactory.newFactory();
 
     private StorageXml() {
     }
@@ -167,15 +161,6 @@ public final class StorageXml {
         return e == null ? null : e.getTextContent().strip();
     }
 
-    private static Element child(Element parent, String name) {
-        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n instanceof Element e && name.equals(e.getNodeName())) {
-                return e;
-            }
-        }
-        return null;
-    }
-
     /**
      * Every image a domain XML's disks name: each disk's source and every source of its
      * {@code <backingStore>} chain, as libvirt lists them (for libvirt's users of a volume).
@@ -221,31 +206,5 @@ public final class StorageXml {
             }
         }
         return false;
-    }
-
-    private static Document parse(String xml) {
-        try {
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            return factory.newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
-        } catch (ParserConfigurationException | SAXException | IOException e) {
-            throw new IllegalStateException("libvirt returned XML that does not parse: " + e.getMessage(), e);
-        }
-    }
-
-    private interface Body {
-        void write(XMLStreamWriter xml) throws XMLStreamException;
-    }
-
-    private static String write(Body body) {
-        StringWriter out = new StringWriter();
-        try {
-            XMLStreamWriter xml = FACTORY.createXMLStreamWriter(out);
-            body.write(xml);
-            xml.close();
-        } catch (XMLStreamException e) {
-            throw new IllegalStateException("cannot write XML for libvirt: " + e.getMessage(), e);
-        }
-        return out.toString();
     }
 }

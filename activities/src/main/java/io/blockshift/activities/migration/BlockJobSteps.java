@@ -24,21 +24,6 @@ public final class BlockJobSteps {
     private BlockJobSteps() {
     }
 
-    /** Which of the plan's images the guest's disk runs on now. */
-    public static Layer layer(Guest guest, MigrationPlan plan) throws LibvirtException {
-        return Layers.of(guest, plan);
-    }
-
-    /** Fails for good unless the disk runs on the layer {@code action} starts from. */
-    public static void require(Layer actual, Layer expected, MigrationPlan plan, String action) {
-        Layers.require(actual, expected, plan, action);
-    }
-
-    /** Tells Temporal this attempt is alive (see {@link Heartbeat}). */
-    public static void heartbeat() {
-        Heartbeat.now();
-    }
-
     /** Step 4: shallow blockcopy of A' into the existing B', pivoted onto B' once READY. */
     public static BlockJobReport mirror(Guest guest, MigrationPlan plan) throws LibvirtException, InterruptedException {
         Layer layer = Layers.of(guest, plan);

@@ -9,7 +9,7 @@ import io.temporal.activity.ActivityExecutionContext;
  * takes longer than the timeout is run again beside itself, and the second run's report (what
  * clean-up deleted) is wrong.
  */
-final class Heartbeat {
+public final class Heartbeat {
 
     private Heartbeat() {
     }
@@ -19,7 +19,7 @@ final class Heartbeat {
      * SDK's local context drops heartbeats anyway (1.38: a no-op), and the workflow task that waits
      * for it is kept alive by the SDK instead.
      */
-    static void now() {
+    public static void now() {
         ActivityExecutionContext context = Activity.getExecutionContext();
         if (!context.getInfo().isLocal()) {
             context.heartbeat(null);

@@ -8,12 +8,13 @@ import io.blockshift.workflows.MigrationPlan;
 import org.libvirt.LibvirtException;
 
 /** Which of the plan's images the guest's disk runs on now, which tells each step what is already done. */
-final class Layers {
+public final class Layers {
 
     private Layers() {
     }
 
-    static Layer of(Guest guest, MigrationPlan plan) throws LibvirtException {
+    /** Which of the plan's images the guest's disk runs on now. */
+    public static Layer of(Guest guest, MigrationPlan plan) throws LibvirtException {
         String source = guest.liveDisk(plan.diskTarget()).source();
         if (plan.source().equals(source)) {
             return Layer.SOURCE;
@@ -28,7 +29,7 @@ final class Layers {
     }
 
     /** Fails for good unless the disk runs on the layer {@code action} starts from. */
-    static void require(Layer actual, Layer expected, MigrationPlan plan, String action) {
+    public static void require(Layer actual, Layer expected, MigrationPlan plan, String action) {
         if (actual != expected) {
             throw Failures.nonRetryable("cannot " + action + ": disk " + plan.diskTarget() + " of "
                     + plan.domainName() + " runs on its " + actual.name().toLowerCase() + " layer, not its "

@@ -212,14 +212,7 @@ public final class LibvirtMigrationActivities implements MigrationActivities {
             Guest guest = guest(plan);
             Layers.require(Layers.of(guest, plan), Layer.TARGET, plan, "clean up");
             List<String> kept = new ArrayList<>();
-            List<String> metadata = new ArrayList<>();
-            for (String path : List.of(plan.top(), plan.overlay())) {
-                for (String snapshot : guest.snapshotsMentioning(path)) {
-                    Heartbeat.now();
-                    guest.deleteSnapshotMetadata(snapshot);
-                    metadata.add(snapshot);
-                }
-            }
+            List<String> metadata = StaleSnapshotMetadata.remove(guest, plan);
             List<String> doomed = new ArrayList<>(List.of(plan.top(), plan.overlay(),
                     MigrationFiles.overlayScratch(plan).toString(), plan.partialTarget()));
             String keepSource = plan.keepSource() ? "asked to"

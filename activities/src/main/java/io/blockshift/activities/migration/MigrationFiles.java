@@ -60,6 +60,15 @@ public final class MigrationFiles {
         return claim(Path.of(plan.target()));
     }
 
+    /**
+     * Where the workflow {@code workflowId} writes its claim on the plan's target before linking it
+     * into place: a name of its own, so that two migrations taking the claim at once never share it.
+     */
+    static Path claimScratch(MigrationPlan plan, String workflowId) {
+        Path claim = claim(plan);
+        return claim.resolveSibling(claim.getFileName() + "." + Integer.toHexString(workflowId.hashCode()) + SCRATCH_SUFFIX);
+    }
+
     /** The claim a migration to {@code target} holds while it runs. */
     public static Path claimOn(Path target) {
         return claim(target);

@@ -5,6 +5,9 @@ import io.blockshift.activities.StepFailureType;
 import io.blockshift.workflows.MigrationPlan;
 import io.temporal.activity.Activity;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,9 +18,10 @@ import java.nio.file.StandardOpenOption;
  * A migration's claim on B's name, taken before its first change: preflight found no B and none of
  * its working files, but reserves nothing, so a second migration given the same target (started
  * apart from any fleet, which refuses that itself) would otherwise take B, B' and A' for its own,
- * adopting or deleting the first one's files. Made with CREATE_NEW, so only one migration gets it;
- * a retry finds its own workflow ID in it. Given up when the migration ends (clean-up, or the
- * snapshot's revert, the last compensation).
+ * adopting or deleting the first one's files. Written whole and synced under a name of its own, then
+ * linked into place (a link fails where the name exists), so only one migration gets it and no
+ * crash leaves a claim without its holder's ID; a retry finds its own workflow ID in it. Given up
+ * when the migration ends (clean-up, or the snapshot's revert, the last compensation).
  */
 final class TargetClaim {
 
@@ -28,8 +32,14 @@ final class TargetClaim {
     static void take(MigrationPlan plan) throws IOException {
         Path claim = MigrationFiles.claim(plan);
         String us = workflowId();
+        Path scratch = MigrationFiles.claimScratch(plan, us);
         try {
-            Files.writeString(claim, us, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.deleteIfExists(scratch); // an earlier attempt's, never linked
+            try (FileChannel out = FileChannel.open(scratch, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                out.write(ByteBuffer.wrap(us.getBytes(StandardCharsets.UTF_8)));
+                out.force(true);
+            }
+            Files.createLink(claim, scratch);
         } catch (FileAlreadyExistsException e) {
             String holder = Files.readString(claim).strip();
             if (!holder.equals(us)) {
@@ -37,6 +47,8 @@ final class TargetClaim {
                         + " disk to " + plan.target() + " (it holds " + claim + "); nothing was changed: give this"
                         + " disk another target, or wait for that migration to end", StepFailureType.TARGET_RESERVED);
             }
+        } finally {
+            Files.deleteIfExists(scratch);
         }
     }
 

@@ -17,7 +17,7 @@ class DomainXmlTest {
         List<Disk> disks = List.of(
                 new Disk("vda", "file", "disk", "/a/vda.img", "raw", null, null, false),
                 new Disk("vdb", "file", "disk", "/a/vdb.img", "raw", null, null, false));
-        NodeList written = Disk.parse(DomainXml.snapshotOfOneDisk(disks, "vda", Path.of(AWKWARD)))
+        NodeList written = LibvirtXml.parse(DomainXml.snapshotOfOneDisk(disks, "vda", Path.of(AWKWARD)))
                 .getElementsByTagName("disk");
         assertEquals(2, written.getLength());
         Element vda = (Element) written.item(0);
@@ -33,7 +33,7 @@ class DomainXmlTest {
 
     @Test
     void theCopyDestinationIsAFileDiskOfTheFormatOnThePathAsGiven() {
-        Element disk = Disk.parse(DomainXml.fileDisk(Path.of(AWKWARD), "qcow2")).getDocumentElement();
+        Element disk = LibvirtXml.parse(DomainXml.fileDisk(Path.of(AWKWARD), "qcow2")).getDocumentElement();
         assertEquals("disk", disk.getTagName());
         assertEquals("file", disk.getAttribute("type"));
         assertEquals("qcow2", ((Element) disk.getElementsByTagName("driver").item(0)).getAttribute("type"));
@@ -51,8 +51,8 @@ class DomainXmlTest {
         List<Disk> disks = Disk.parseAll(written);
         assertEquals(new Disk("vda", "file", "disk", AWKWARD, "qcow2", null, null, false), disks.get(0));
         assertEquals("/old/vdb.img", disks.get(1).source());
-        assertEquals(0, Disk.parse(written).getElementsByTagName("backingStore").getLength());
-        assertEquals("s3cret", ((Element) Disk.parse(written).getElementsByTagName("graphics").item(0))
+        assertEquals(0, LibvirtXml.parse(written).getElementsByTagName("backingStore").getLength());
+        assertEquals("s3cret", ((Element) LibvirtXml.parse(written).getElementsByTagName("graphics").item(0))
                 .getAttribute("passwd"));
     }
 }
