@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.blockshift.activities.files.Command;
 import io.blockshift.workflows.FleetResult;
 import io.blockshift.workflows.FleetSelector;
+import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateFleetRequest;
 import io.blockshift.workflows.MigrateFleetWorkflow;
 import io.temporal.client.WorkflowFailedException;
@@ -60,6 +62,7 @@ class AgentlessFleetOutOfSightTest extends LibvirtTemporalTest {
             Path threeVdb = three.dst.resolve(three.name + "-vdb.img");
             String refusedOutsideRoots;
             String refusedNoPool;
+            FleetResult refusedListed;
             try (WorkerProcess worker = WorkerProcess.startAgentless(namespace.launcher(), temporal.target(), queue,
                     List.of(one.dst, two.dst, three.dst), hosts)) {
                 // Listed disks on two hosts, as an operator starts a fleet from the Temporal CLI.
@@ -79,6 +82,11 @@ class AgentlessFleetOutOfSightTest extends LibvirtTemporalTest {
                 // Targets no pool of the worker's storage roots serves are refused before any disk moves.
                 refusedOutsideRoots = refusal(queue, "-outside", selected(three, second, three.src));
                 refusedNoPool = refusal(queue, "-no-pool", selected(three, second, three.dir));
+                MigrateFleetRequest outside = new MigrateFleetRequest();
+                outside.migrations = List.of(new ObjectMapper().readValue(listed(three, second, SECOND_URI)
+                        .replace(three.target().toString(), three.src.resolve("vda-again.img").toString()),
+                        MigrateDiskRequest.class));
+                refusedListed = fleet(queue, queue + "-listed-outside").migrate(outside, null);
                 assertTrue(worker.isAlive(), "the worker ran every fleet");
             }
 
@@ -103,6 +111,9 @@ class AgentlessFleetOutOfSightTest extends LibvirtTemporalTest {
                     refusedOutsideRoots);
             assertTrue(refusedOutsideRoots.endsWith("or start the worker with '--storage-root " + three.src
                     + "'. Nothing was changed."), refusedOutsideRoots);
+            assertEquals(1, refusedListed.failed(), refusedListed::toString);
+            assertTrue(refusedListed.failures().get(0).contains("(" + three.src + ") is not under a storage root of this"
+                    + " worker"), "a listed target is judged by the host's pools: " + refusedListed);
             assertTrue(refusedNoPool.startsWith("refused: no libvirt storage pool on host " + second + " serves " + three.dir
                     + " ('select.targetDir'); an agentless host reaches files only through pools. Make one: virsh -c "
                     + SECOND_URI + " pool-define-as "), refusedNoPool);
