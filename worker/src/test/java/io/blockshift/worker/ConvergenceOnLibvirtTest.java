@@ -11,6 +11,7 @@ import io.blockshift.workflows.ConvergenceReport;
 import io.blockshift.workflows.MigrateDiskRequest;
 import io.blockshift.workflows.MigrateDiskResult;
 import io.blockshift.workflows.MigrationActivities;
+import io.temporal.api.history.v1.ActivityTaskStartedEventAttributes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -123,7 +124,9 @@ class ConvergenceOnLibvirtTest extends LibvirtTemporalTest {
             MigrationHistory history = MigrationHistory.of(client, workflowId);
             for (String step : List.of(MigrationActivities.MIRROR_TO_OVERLAY, MigrationActivities.COMMIT_OVERLAY)) {
                 // Slow looks and a slow abort and restart still heartbeat: no attempt was timed out and run again.
-                assertEquals(1, history.started(step).getAttempt(), step + " ran once");
+                ActivityTaskStartedEventAttributes started = history.started(step);
+                assertEquals(1, started.getAttempt(), step + " ran once; attempt " + (started.getAttempt() - 1) + " ended: "
+                        + started.getLastFailure().getMessage() + " " + started.getLastFailure().getTimeoutFailureInfo());
             }
             ConvergenceReport commit = history.result(MigrationActivities.COMMIT_OVERLAY, BlockJobReport.class).convergence();
             System.out.println("commit on slow storage: " + (commit == null ? "converged by itself" : commit.describe()));

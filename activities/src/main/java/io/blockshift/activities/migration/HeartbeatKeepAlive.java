@@ -6,8 +6,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Repeats an activity's last heartbeat every {@link #EVERY_MILLIS} ms while one long call reports
- * nothing: a single FICLONE of a big fragmented image, or a storage array's clone, can take longer
- * than the step's 10 s heartbeat timeout, and Temporal would then run the step again beside itself.
+ * nothing: a single FICLONE of a big fragmented image, a storage array's clone, or a pivot that
+ * drains a slow disk can take longer than the step's 10 s heartbeat timeout, and Temporal would then
+ * run the step again beside itself.
  * It only ever repeats what the activity last said (a durable offset never moves forward here), so a
  * retry still resumes from a true one. A cancel it hears is left for the activity's own next heartbeat.
  */

@@ -34,42 +34,49 @@ final class Pivot {
     /**
      * As {@link #whenReady(BlockDevice, String, String)}, acting as {@code convergence} says when the
      * job stops converging, and undoing what it did ({@link Convergence#close}) however the step ends.
+     * A keep-alive repeats the last figures throughout: aborting and restarting a job on slow storage,
+     * one look at a job while the guest's I/O holds QEMU's monitor, the pivot and the restoring of the
+     * guest's I/O tuning (both drain the disk's in-flight I/O) can each take longer than the step's
+     * heartbeat timeout, and the step would then run again beside itself.
      */
     static BlockJobReport whenReady(BlockDevice disk, String step, String pivotOnto, Convergence convergence)
             throws LibvirtException, InterruptedException {
-        BlockJobReport report;
-        try {
-            report = pivotWhenReady(disk, step, pivotOnto, convergence);
-        } catch (LibvirtException | InterruptedException | RuntimeException failed) {
+        ActivityExecutionContext context = Activity.getExecutionContext();
+        try (HeartbeatKeepAlive alive = new HeartbeatKeepAlive(context,
+                new StepProgress(step, 0, 0, 0, convergence.report()))) {
+            BlockJobReport report;
             try {
-                convergence.close();
-            } catch (LibvirtException | RuntimeException alsoFailed) {
-                failed.addSuppressed(alsoFailed); // the step's own failure is what the history must say
+                report = pivotWhenReady(disk, step, pivotOnto, convergence, alive);
+            } catch (LibvirtException | InterruptedException | RuntimeException failed) {
+                try {
+                    convergence.close();
+                } catch (LibvirtException | RuntimeException alsoFailed) {
+                    failed.addSuppressed(alsoFailed); // the step's own failure is what the history must say
+                }
+                throw failed;
             }
-            throw failed;
+            convergence.close();
+            return report.convergence(convergence.report());
         }
-        convergence.close();
-        return report.convergence(convergence.report());
     }
 
-    private static BlockJobReport pivotWhenReady(BlockDevice disk, String step, String pivotOnto, Convergence convergence)
-            throws LibvirtException, InterruptedException {
-        ActivityExecutionContext context = Activity.getExecutionContext();
+    private static BlockJobReport pivotWhenReady(BlockDevice disk, String step, String pivotOnto, Convergence convergence,
+            HeartbeatKeepAlive alive) throws LibvirtException, InterruptedException {
         long start = System.nanoTime();
         BlockJob ready;
         try {
-            ready = awaitConverging(disk, step, convergence, context);
+            ready = awaitConverging(disk, step, convergence, alive);
         } catch (ActivityCompletionException canceled) {
             log.info("{}: canceled; ending the block job without pivoting", step);
             disk.abortJob();
             throw canceled;
         }
         long millisToReady = (System.nanoTime() - start) / 1_000_000;
-        int attempts = disk.pivot();
         StepProgress pivoted = new StepProgress(step, ready.end(), ready.end(), 0, convergence.report());
+        int attempts = disk.pivot();
         disk.awaitSource(pivotOnto, XML_UPDATE, () -> {
             try {
-                context.heartbeat(pivoted);
+                alive.heartbeat(pivoted);
             } catch (ActivityCanceledException tooLate) {
                 // The guest has pivoted: this step's work is done, and a cancel no longer undoes it.
             }
@@ -79,32 +86,24 @@ final class Pivot {
         return new BlockJobReport(ready.typeName(), ready.end(), millisToReady, attempts, false);
     }
 
-    /**
-     * Waits for READY, heartbeating the job's figures, and hands each window without progress to
-     * {@code convergence}. A keep-alive repeats the last figures meanwhile: aborting and restarting a
-     * job on slow storage, or one look at a job while the guest's I/O holds QEMU's monitor, can take
-     * longer than the step's heartbeat timeout, and the step would then run again beside itself.
-     */
+    /** Waits for READY, heartbeating the job's figures, and hands each window without progress to {@code convergence}. */
     private static BlockJob awaitConverging(BlockDevice disk, String step, Convergence convergence,
-            ActivityExecutionContext context) throws LibvirtException, InterruptedException {
+            HeartbeatKeepAlive alive) throws LibvirtException, InterruptedException {
         Duration window = convergence.window();
-        try (HeartbeatKeepAlive alive = new HeartbeatKeepAlive(context,
-                new StepProgress(step, 0, 0, 0, convergence.report()))) {
-            while (true) {
-                ProgressWatermark watermark = window == null ? null : new ProgressWatermark(window);
-                try {
-                    return disk.awaitReady(job -> {
-                        alive.heartbeat(new StepProgress(step, job.cur(), job.end(), 0, convergence.report()));
-                        log.debug("{}: cur {} end {}", step, job.cur(), job.end());
-                        if (watermark != null && !watermark.converging(job.cur(), job.end(), System.nanoTime())) {
-                            throw new Stalled();
-                        }
-                    });
-                } catch (Stalled stalled) {
-                    log.warn("{}: the block job is not converging: its remaining bytes set no new minimum for {} s "
-                            + "({}); acting on it", step, window.toSeconds(), watermark.lowestInWords());
-                    convergence.stalled(disk, watermark);
-                }
+        while (true) {
+            ProgressWatermark watermark = window == null ? null : new ProgressWatermark(window);
+            try {
+                return disk.awaitReady(job -> {
+                    alive.heartbeat(new StepProgress(step, job.cur(), job.end(), 0, convergence.report()));
+                    log.debug("{}: cur {} end {}", step, job.cur(), job.end());
+                    if (watermark != null && !watermark.converging(job.cur(), job.end(), System.nanoTime())) {
+                        throw new Stalled();
+                    }
+                });
+            } catch (Stalled stalled) {
+                log.warn("{}: the block job is not converging: its remaining bytes set no new minimum for {} s "
+                        + "({}); acting on it", step, window.toSeconds(), watermark.lowestInWords());
+                convergence.stalled(disk, watermark);
             }
         }
     }
