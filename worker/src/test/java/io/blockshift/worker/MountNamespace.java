@@ -55,6 +55,11 @@ final class MountNamespace implements AutoCloseable {
         Command.run(command("mount", "-t", "tmpfs", "tmpfs", dir.toString()), TIMEOUT);
     }
 
+    /** Mounts {@code source} over the file {@code target} in the namespace only. */
+    void bindOver(Path source, Path target) throws IOException, InterruptedException {
+        Command.run(command("mount", "--bind", source.toString(), target.toString()), TIMEOUT);
+    }
+
     /** Whether a process in the namespace finds {@code path}. */
     boolean sees(Path path) throws IOException, InterruptedException {
         Process test = new ProcessBuilder(command("test", "-e", path.toString())).redirectErrorStream(true).start();

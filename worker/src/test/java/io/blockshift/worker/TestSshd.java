@@ -79,6 +79,30 @@ final class TestSshd implements AutoCloseable {
                 + "&known_hosts=" + dir.resolve("known_hosts") + "&known_hosts_verify=auto&sshauth=privkey";
     }
 
+    /**
+     * qemu+ssh://root@127.0.0.1:PORT/system with this sshd's client key: libvirt's default transport,
+     * which runs OpenSSH's {@code ssh}. That ssh reads only the system's and root's own configuration
+     * and known_hosts, so it is for a process in a namespace where {@link #openSshConfig()} stands over
+     * {@code /etc/ssh/ssh_config}.
+     */
+    String openSshUri() {
+        return "qemu+ssh://root@127.0.0.1:" + port + "/system?keyfile=" + dir.resolve("client_key");
+    }
+
+    /**
+     * An ssh_config that checks this sshd against a known_hosts of its own (written here, holding its
+     * host key) and never asks: what an operator's configuration does for a host, without touching root's.
+     */
+    Path openSshConfig() throws IOException {
+        Path knownHosts = dir.resolve("openssh_known_hosts");
+        String[] hostKey = Files.readString(dir.resolve("host_key.pub")).trim().split(" ");
+        Files.writeString(knownHosts, "[127.0.0.1]:" + port + " " + hostKey[0] + " " + hostKey[1] + "\n");
+        Path config = dir.resolve("ssh_config");
+        Files.writeString(config, "Host 127.0.0.1\n  UserKnownHostsFile " + knownHosts
+                + "\n  StrictHostKeyChecking yes\n  BatchMode yes\n");
+        return config;
+    }
+
     /** Kills every session this sshd serves (its processes, and what runs in them), leaving it listening; returns how many. */
     int cutSessions() {
         List<ProcessHandle> sessions = sshd.toHandle().descendants().toList();

@@ -122,7 +122,9 @@ public final class StorageVolume {
         try {
             volume.download(stream, 0, size, 0);
             byte[] buffer = new byte[SMALL];
-            for (int n; length < size && (n = stream.receive(buffer)) > 0; ) {
+            // Read to the end of the stream (receive says 0) before finishing it, as libvirt's stream API asks:
+            // CI saw libvirt 9.0's remote client crash (SIGSEGV) in a finish sent before the end-of-stream was read.
+            for (int n; (n = stream.receive(buffer)) > 0; ) {
                 int take = (int) Math.min(n, size - length);
                 System.arraycopy(buffer, 0, all, length, take);
                 length += take;
